@@ -1,0 +1,2 @@
+export { ERRORS, type ErrorName } from './codes.js';
+export { fail, isSurfhiveError, SurfhiveError } from './surfhive-error.js';

@@ -1,0 +1,35 @@
+import { SurfhiveError } from '../errors/index.js';
+
+export const ARCHES = ['x86_64', 'aarch64'] as const;
+export type Arch = (typeof ARCHES)[number];
+
+/** `uname -r` as kernels print it: no slash, no leading dot, no `..`, printable ASCII. */
+export const VER_PATTERN = '^[0-9][A-Za-z0-9._+~-]{0,127}$';
+export const RELEASE_PATTERN = '^[a-z][a-z0-9_-]{0,31}$';
+const VER_RE = new RegExp(VER_PATTERN);
+const RELEASE_RE = new RegExp(RELEASE_PATTERN);
+
+export const isArch = (s: unknown): s is Arch =>
+  typeof s === 'string' && (ARCHES as readonly string[]).includes(s);
+export const isVer = (s: unknown): s is string =>
+  typeof s === 'string' && VER_RE.test(s) && !s.includes('..');
+export const isRelease = (s: unknown): s is string => typeof s === 'string' && RELEASE_RE.test(s);
+
+export function checkArch(s: unknown): Arch {
+  if (!isArch(s)) throw new SurfhiveError('INVALID_FIELD', `arch must be one of ${ARCHES.join(', ')}`);
+  return s;
+}
+export function checkVer(s: unknown): string {
+  if (!isVer(s)) throw new SurfhiveError('INVALID_FIELD', 'ver must look like a kernel release (uname -r)');
+  return s;
+}
+export function checkRelease(s: unknown): string {
+  if (!isRelease(s)) throw new SurfhiveError('INVALID_FIELD', 'release must match ' + RELEASE_PATTERN);
+  return s;
+}
+
+/** Maps `uname -m` spellings to the hive's arch names. */
+export function normalizeArch(machine: string): Arch {
+  const m = machine === 'arm64' ? 'aarch64' : machine === 'amd64' ? 'x86_64' : machine;
+  return checkArch(m);
+}

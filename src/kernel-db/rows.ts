@@ -1,0 +1,41 @@
+/** The rows of one kernel database, as spec/kernel-db.md defines them. */
+export interface MemberRow {
+  type: string;
+  name: string;
+  offset: number;
+  bytes: number;
+  /** `"<bit offset % 8>:<width>"` for bitfields, `""` otherwise. */
+  bits: string;
+}
+
+export interface StructRow {
+  /** `struct NAME`, `union NAME`, or a typedef name of an anonymous struct/union. */
+  name: string;
+  bytes: number;
+  members: MemberRow[];
+}
+
+export interface TypeRow {
+  name: string;
+  alias: string;
+  bytes: number;
+}
+
+export interface FuncRow {
+  func: string;
+  args: string[];
+  /** Prefixed `static ` for internal linkage. */
+  ret: string;
+  line: number;
+  file: string;
+  module: string;
+}
+
+export interface KernelRows {
+  structs: StructRow[];
+  types: TypeRow[];
+  funcs: FuncRow[];
+}
+
+/** Build facts recorded in the database's `meta` table. */
+export type KernelMeta = Record<string, string>;

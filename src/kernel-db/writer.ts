@@ -1,0 +1,57 @@
+import { rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { KernelMeta, KernelRows } from './rows.js';
+import { KERNEL_DB_INDEXES, KERNEL_DB_SCHEMA } from './schema.js';
+
+/**
+ * Writes a complete kernel database to `file`, which must not be visible to
+ * readers yet (callers publish it with a rename). Rows are inserted in one
+ * transaction, indexes built after the data.
+ */
+export function writeKernelDb(file: string, rows: KernelRows, meta: KernelMeta = {}): void {
+  rmSync(file, { force: true });
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.exec(KERNEL_DB_SCHEMA);
+    const insertStruct = db.prepare('INSERT INTO structs (id, name, members, bytes) VALUES (?, ?, ?, ?)');
+    const insertMember = db.prepare(
+      'INSERT INTO members (fid, types, name, offset, bytes, bits) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const insertType = db.prepare('INSERT INTO types (id, name, alias, bytes) VALUES (?, ?, ?, ?)');
+    const insertFile = db.prepare('INSERT INTO files (id, file) VALUES (?, ?)');
+    const insertFun = db.prepare(
+      'INSERT INTO funs (func, args, ret, line, fid, module) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const insertMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+
+    db.transaction(() => {
+      rows.structs.forEach((s, i) => {
+        insertStruct.run(i + 1, s.name, s.members.length, s.bytes);
+        for (const m of s.members) insertMember.run(i + 1, m.type, m.name, m.offset, m.bytes, m.bits);
+      });
+      rows.types.forEach((t, i) => {
+        insertType.run(i + 1, t.name, t.alias, t.bytes);
+      });
+      const fileIds = new Map<string, number>();
+      for (const f of rows.funcs) {
+        let fid = fileIds.get(f.file);
+        if (fid === undefined) {
+          fid = fileIds.size + 1;
+          fileIds.set(f.file, fid);
+          insertFile.run(fid, f.file);
+        }
+        insertFun.run(f.func, JSON.stringify(f.args), f.ret, f.line, fid, f.module);
+      }
+      for (const [k, v] of Object.entries(meta)) insertMeta.run(k, v);
+    })();
+    db.exec(KERNEL_DB_INDEXES);
+    db.exec('ANALYZE');
+  } catch (err) {
+    db.close();
+    rmSync(file, { force: true });
+    throw err;
+  }
+  db.close();
+}

@@ -1,0 +1,53 @@
+/** How an external tool is confined. Chosen by config; `exec` applies it. */
+export type SandboxSpec =
+  | { kind: 'none' }
+  | {
+      kind: 'bwrap';
+      /** Host directories bound read-write at the same path (the job directory). */
+      writable: string[];
+      /** Host paths bound read-only at the same path, in addition to the toolchain (/usr, /lib*, /bin, /etc/alternatives). */
+      readonly?: string[];
+      /** The network stays unshared unless this is true. */
+      network?: boolean;
+    };
+
+/** Resource limits applied with prlimit(1) around the tool. */
+export interface ResourceLimits {
+  cpuSeconds?: number;
+  memoryBytes?: number;
+  fileBytes?: number;
+  processes?: number;
+  openFiles?: number;
+}
+
+const TOOLCHAIN_RO = [
+  '/usr',
+  '/etc/alternatives',
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d',
+];
+const USR_LINKS = ['bin', 'sbin', 'lib', 'lib64', 'lib32'];
+
+export function bwrapArgs(spec: Extract<SandboxSpec, { kind: 'bwrap' }>, cwd: string | undefined): string[] {
+  const args = ['--die-with-parent', '--new-session', '--unshare-all', '--cap-drop', 'ALL'];
+  if (spec.network) args.push('--share-net');
+  for (const dir of TOOLCHAIN_RO) args.push('--ro-bind-try', dir, dir);
+  for (const link of USR_LINKS) args.push('--symlink', `usr/${link}`, `/${link}`);
+  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  for (const dir of spec.readonly ?? []) args.push('--ro-bind', dir, dir);
+  for (const dir of spec.writable) args.push('--bind', dir, dir);
+  if (cwd) args.push('--chdir', cwd);
+  args.push('--setenv', 'HOME', cwd ?? '/tmp');
+  return args;
+}
+
+export function prlimitArgs(limits: ResourceLimits): string[] {
+  const args: string[] = [];
+  if (limits.cpuSeconds !== undefined) args.push(`--cpu=${Math.ceil(limits.cpuSeconds)}`);
+  if (limits.memoryBytes !== undefined) args.push(`--as=${limits.memoryBytes}`);
+  if (limits.fileBytes !== undefined) args.push(`--fsize=${limits.fileBytes}`);
+  if (limits.processes !== undefined) args.push(`--nproc=${limits.processes}`);
+  if (limits.openFiles !== undefined) args.push(`--nofile=${limits.openFiles}`);
+  return args;
+}
