@@ -1,0 +1,154 @@
+import { type ConnectionOptions, Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  JobFailedError,
+  type JobQueue,
+  type JobState,
+  type JobStatus,
+  JobTimeoutError,
+  type Processor,
+  type SubmitOptions,
+} from './types.js';
+
+/** One Redis connection per role, failing fast while Redis is down instead of queueing commands forever. */
+export function redisConnection(url: string, role: 'producer' | 'worker'): Redis {
+  return new Redis(url, {
+    // Workers block on Redis and must retry forever; producers answer HTTP requests and must fail fast.
+    maxRetriesPerRequest: role === 'worker' ? null : 1,
+    enableOfflineQueue: role === 'worker',
+    lazyConnect: false,
+  });
+}
+
+const statusOf = (state: string): JobStatus => {
+  switch (state) {
+    case 'waiting':
+    case 'delayed':
+    case 'prioritized':
+    case 'waiting-children':
+      return 'waiting';
+    case 'active':
+    case 'completed':
+    case 'failed':
+      return state;
+    default:
+      return 'unknown';
+  }
+};
+
+export class BullQueue<D, R> implements JobQueue<D, R> {
+  private readonly queue: Queue;
+  private readonly events: QueueEvents;
+
+  private readonly eventsConnection: Redis;
+
+  constructor(
+    readonly name: string,
+    connection: Redis,
+    private readonly opts: { prefix?: string; backoffMs?: number } = {},
+  ) {
+    this.queue = new Queue(name, {
+      connection: connection as unknown as ConnectionOptions,
+      prefix: opts.prefix,
+    });
+    // QueueEvents blocks on XREAD, which BullMQ only allows on a connection that retries forever.
+    this.eventsConnection = connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+    this.events = new QueueEvents(name, {
+      connection: this.eventsConnection as unknown as ConnectionOptions,
+      prefix: opts.prefix,
+    });
+  }
+
+  async ready(): Promise<void> {
+    await this.queue.waitUntilReady();
+    await this.events.waitUntilReady();
+  }
+
+  async submit(name: string, data: D, opts: SubmitOptions = {}): Promise<string> {
+    const job = await this.queue.add(name, data, {
+      jobId: opts.jobId,
+      attempts: opts.attempts ?? 3,
+      backoff: { type: 'exponential', delay: this.opts.backoffMs ?? 1000 },
+      removeOnComplete: { age: 3600, count: 1000 },
+      removeOnFail: { age: 24 * 3600, count: 1000 },
+    });
+    return job.id!;
+  }
+
+  async get(id: string): Promise<JobState<R> | undefined> {
+    const job = await Job.fromId(this.queue, id);
+    if (!job) return undefined;
+    const [state, logs] = await Promise.all([job.getState(), this.queue.getJobLogs(id)]);
+    return {
+      id,
+      name: job.name,
+      status: statusOf(state),
+      progress: job.progress as number | object,
+      result: job.returnvalue as R | undefined,
+      error: job.failedReason || undefined,
+      attempts: job.attemptsMade,
+      logs: logs.logs,
+      createdAt: job.timestamp,
+      finishedAt: job.finishedOn,
+    };
+  }
+
+  async wait(id: string, timeoutMs: number): Promise<R> {
+    const job = await Job.fromId(this.queue, id);
+    if (!job) throw new JobFailedError('no such job', true);
+    try {
+      return (await job.waitUntilFinished(this.events, timeoutMs)) as R;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/timed out/i.test(message)) throw new JobTimeoutError('job did not finish in time');
+      const fresh = await Job.fromId(this.queue, id);
+      const unrecoverable = (fresh?.attemptsMade ?? 0) < (fresh?.opts.attempts ?? 1);
+      throw new JobFailedError(message, unrecoverable);
+    }
+  }
+
+  async backlog(): Promise<number> {
+    return this.queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized');
+  }
+
+  async close(): Promise<void> {
+    await this.events.close();
+    await this.queue.close();
+    this.eventsConnection.disconnect();
+  }
+}
+
+/** A worker process's side: runs `processor` for jobs of `queueName`. */
+export function startBullWorker<D, R>(
+  queueName: string,
+  processor: Processor<D, R>,
+  opts: { connection: Redis; concurrency: number; prefix?: string },
+): Worker {
+  return new Worker(
+    queueName,
+    async (job, _token, signal) =>
+      processor({
+        id: job.id!,
+        data: job.data as D,
+        attempt: job.attemptsMade + 1,
+        signal: signal ?? new AbortController().signal,
+        log: async (line) => {
+          await job.log(line);
+        },
+        progress: async (value) => {
+          await job.updateProgress(value);
+        },
+      }),
+    {
+      connection: opts.connection as unknown as ConnectionOptions,
+      concurrency: opts.concurrency,
+      prefix: opts.prefix,
+      // A worker killed mid-job loses its lock; the job is then retried by another worker.
+      lockDuration: 30_000,
+      stalledInterval: 15_000,
+      maxStalledCount: 2,
+    },
+  );
+}
+
+export { UnrecoverableError };

@@ -1,0 +1,59 @@
+/**
+ * The queue knows nothing about compile or ingest: entry points hand it
+ * processor functions (the BullMQ pattern). A processor throws
+ * `UnrecoverableError` (from bullmq) for a user's error, which fails the job
+ * at once; any other error is an infrastructure fault and is retried.
+ */
+export interface JobContext<D> {
+  id: string;
+  data: D;
+  attempt: number;
+  log(line: string): Promise<void>;
+  progress(value: number | object): Promise<void>;
+  signal: AbortSignal;
+}
+
+export type Processor<D, R> = (job: JobContext<D>) => Promise<R>;
+
+export type JobStatus = 'waiting' | 'active' | 'completed' | 'failed' | 'unknown';
+
+export interface JobState<R> {
+  id: string;
+  name: string;
+  status: JobStatus;
+  progress: number | object;
+  result?: R;
+  error?: string;
+  attempts: number;
+  logs: string[];
+  createdAt: number;
+  finishedAt?: number;
+}
+
+export interface SubmitOptions {
+  /** Jobs with the same id are one job: a second submit joins the first. */
+  jobId?: string;
+  attempts?: number;
+}
+
+export interface JobQueue<D, R> {
+  readonly name: string;
+  submit(name: string, data: D, opts?: SubmitOptions): Promise<string>;
+  get(id: string): Promise<JobState<R> | undefined>;
+  /** Resolves with the result, rejects with the job's error, or with a timeout error. */
+  wait(id: string, timeoutMs: number): Promise<R>;
+  /** Number of jobs waiting or running. */
+  backlog(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class JobFailedError extends Error {
+  constructor(
+    message: string,
+    readonly unrecoverable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export class JobTimeoutError extends Error {}
