@@ -9,6 +9,10 @@ export type SandboxSpec =
       readonly?: string[];
       /** The network stays unshared unless this is true. */
       network?: boolean;
+      /** Host paths (files or directories) shown at another path inside the sandbox, e.g. a job dir as `/job`. */
+      binds?: { source: string; dest: string; writable?: boolean }[];
+      /** Working directory inside the sandbox; defaults to the tool's cwd. */
+      chdir?: string;
     };
 
 /** Resource limits applied with prlimit(1) around the tool. */
@@ -37,8 +41,10 @@ export function bwrapArgs(spec: Extract<SandboxSpec, { kind: 'bwrap' }>, cwd: st
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
   for (const dir of spec.readonly ?? []) args.push('--ro-bind', dir, dir);
   for (const dir of spec.writable) args.push('--bind', dir, dir);
-  if (cwd) args.push('--chdir', cwd);
-  args.push('--setenv', 'HOME', cwd ?? '/tmp');
+  for (const b of spec.binds ?? []) args.push(b.writable ? '--bind' : '--ro-bind', b.source, b.dest);
+  const dir = spec.chdir ?? cwd;
+  if (dir) args.push('--chdir', dir);
+  args.push('--setenv', 'HOME', dir ?? '/tmp');
   return args;
 }
 

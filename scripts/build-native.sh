@@ -1,0 +1,25 @@
+#!/bin/sh
+# Builds the project's native helpers into build/native/ (idempotent: make
+# rebuilds only what changed). Needs: gcc make libdw-dev libelf-dev.
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/build/native"
+mkdir -p "$out"
+
+for tool in make cc; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "build-native: '$tool' not found (apt-get install gcc make)" >&2; exit 1; }
+done
+if [ ! -f /usr/include/elfutils/libdw.h ] || [ ! -f /usr/include/gelf.h ]; then
+  echo "build-native: libdw/libelf headers missing (apt-get install libdw-dev libelf-dev)" >&2
+  exit 1
+fi
+
+# One line per helper: native/<name>/Makefile builds $(OUT)/<name>.
+HELPERS="
+dwfuncs
+"
+
+for helper in $HELPERS; do
+  make --no-print-directory -s -C "$root/native/$helper" OUT="$out"
+done

@@ -1,0 +1,71 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isSurfhiveError, SurfhiveError } from '../errors/index.js';
+import { lbcFailure } from './lbc/envelope.js';
+
+/** Routes that speak the legacy protocol set `config: { lbc: true }`: their errors keep its envelope. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    lbc?: boolean;
+  }
+}
+
+function validationMessage(err: FastifyError): string {
+  const first = err.validation?.[0];
+  if (!first) return 'invalid request';
+  const where = `${err.validationContext ?? 'request'}${first.instancePath ? first.instancePath.replace(/\//g, '.') : ''}`;
+  const missing = (first.params as { missingProperty?: string } | undefined)?.missingProperty;
+  if (missing) return `${where} must have ${missing}`;
+  return `${where} ${first.message ?? 'is invalid'}`;
+}
+
+/**
+ * Turns anything thrown into an error safe to show: our coded errors pass
+ * through, Fastify's client errors get a fixed message (never the input), and
+ * everything else becomes INTERNAL with the details only in the log.
+ */
+export function toSafeError(err: unknown, request: FastifyRequest): SurfhiveError {
+  if (isSurfhiveError(err)) {
+    if (err.statusCode >= 500) request.log.error({ err }, 'request failed');
+    return err;
+  }
+  const e = err as FastifyError;
+  if (e?.validation) return new SurfhiveError('INVALID_FIELD', validationMessage(e));
+  switch (e?.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new SurfhiveError('BODY_TOO_LARGE', 'request body is too large');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new SurfhiveError('BAD_REQUEST', 'request body is not valid JSON');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new SurfhiveError('BAD_REQUEST', 'unsupported or malformed request body');
+    case 'FST_ERR_BAD_URL':
+      return new SurfhiveError('BAD_REQUEST', 'malformed URL');
+  }
+  if (
+    e instanceof SyntaxError ||
+    (e?.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)
+  ) {
+    return new SurfhiveError('BAD_REQUEST', 'bad request');
+  }
+  request.log.error({ err }, 'unexpected error');
+  return new SurfhiveError('INTERNAL', 'internal error');
+}
+
+/** The one error handler and the 404 handler, for the whole app. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply: FastifyReply) => {
+    const safe = toSafeError(err, request);
+    if (request.routeOptions.config?.lbc) {
+      return reply
+        .code(safe.kind === 'BODY_TOO_LARGE' ? 413 : 200)
+        .type('application/json')
+        .send(lbcFailure(safe.message));
+    }
+    return reply.code(safe.statusCode).type('application/json; charset=utf-8').send(JSON.stringify(safe));
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    const e = new SurfhiveError('NOT_FOUND', 'no such route');
+    return reply.code(404).type('application/json; charset=utf-8').send(JSON.stringify(e));
+  });
+}

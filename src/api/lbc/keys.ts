@@ -1,0 +1,35 @@
+/**
+ * Checks of the fields the lookup commands read. A failing key answers
+ * `bad <key> key.` as the old server did. The old character set for names is
+ * kept ([A-Za-z0-9_% ]); values are always bound, never spliced into SQL.
+ */
+const NAME_RE = /^[A-Za-z0-9_% ]{1,128}$/;
+/** C type strings (`struct file *`, `int (*)(struct task_struct *, int)`), no `;` quotes or backslashes. */
+const CTYPE_RE = /^[A-Za-z0-9_ *()[\],.{}&:<>=+-]{1,256}$/;
+const MAX_WILDCARDS = 8;
+
+export const badKey = (key: string) => ({ log: `bad ${key} key.` });
+
+function wildcards(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 37) n++;
+  return n;
+}
+
+/** A name or `%` pattern, or undefined when the key is missing, empty or unsafe. */
+export function nameKey(fields: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const v = Object.hasOwn(fields, key) ? fields[key] : undefined;
+  if (typeof v !== 'string' || !NAME_RE.test(v) || wildcards(v) > MAX_WILDCARDS) return undefined;
+  return v;
+}
+
+export function typeKey(fields: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const v = Object.hasOwn(fields, key) ? fields[key] : undefined;
+  if (typeof v !== 'string' || !CTYPE_RE.test(v)) return undefined;
+  return v;
+}
+
+export const has = (fields: Readonly<Record<string, unknown>>, key: string) =>
+  Object.hasOwn(fields, key) && fields[key] !== undefined && fields[key] !== null;
+
+export const hasWildcard = (s: string) => s.includes('%');

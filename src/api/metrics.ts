@@ -1,0 +1,90 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** One Prometheus registry per app, so several apps (tests) never share counters. */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'surfhive_' });
+  const lbcRequests = new Counter({
+    name: 'surfhive_lbc_requests_total',
+    help: 'Legacy /lbc request objects answered, by command and outcome',
+    labelNames: ['cmd', 'outcome'] as const,
+    registers: [registry],
+  });
+  const lbcLatency = new Histogram({
+    name: 'surfhive_lbc_request_duration_seconds',
+    help: 'Time to answer one legacy /lbc request object, by command',
+    labelNames: ['cmd'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const httpRequests = new Counter({
+    name: 'surfhive_http_requests_total',
+    help: 'HTTP requests by route and status code',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const httpLatency = new Histogram({
+    name: 'surfhive_http_request_duration_seconds',
+    help: 'HTTP request latency by route (REST and downloads)',
+    labelNames: ['route', 'method'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const dbCache = new Counter({
+    name: 'surfhive_db_cache_total',
+    help: 'Kernel database handle cache lookups',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const answerCache = new Counter({
+    name: 'surfhive_answer_cache_total',
+    help: 'Serialized answer cache lookups',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+
+  type CounterChild = ReturnType<typeof lbcRequests.labels>;
+  type HistogramChild = ReturnType<typeof lbcLatency.labels>;
+  // Label children resolved once: the /lbc hot path only increments.
+  const children = new Map<string, { ok: CounterChild; err: CounterChild; time: HistogramChild }>();
+  const forCmd = (cmd: string) => {
+    let c = children.get(cmd);
+    if (!c) {
+      c = {
+        ok: lbcRequests.labels(cmd, 'ok'),
+        err: lbcRequests.labels(cmd, 'error'),
+        time: lbcLatency.labels(cmd),
+      };
+      children.set(cmd, c);
+    }
+    return c;
+  };
+  const dbHit = dbCache.labels('hit');
+  const dbMiss = dbCache.labels('miss');
+  const ansHit = answerCache.labels('hit');
+  const ansMiss = answerCache.labels('miss');
+
+  return {
+    registry,
+    /** `cmd` must come from the command table (bounded label values). */
+    lbcDone(cmd: string, ok: boolean, seconds: number) {
+      const c = forCmd(cmd);
+      (ok ? c.ok : c.err).inc();
+      c.time.observe(seconds);
+    },
+    httpDone(route: string, method: string, status: number, seconds: number) {
+      httpRequests.labels(route, method, String(status)).inc();
+      httpLatency.labels(route, method).observe(seconds);
+    },
+    lookupEvents: {
+      dbHit: () => dbHit.inc(),
+      dbMiss: () => dbMiss.inc(),
+      answerHit: () => ansHit.inc(),
+      answerMiss: () => ansMiss.inc(),
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

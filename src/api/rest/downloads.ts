@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import { SurfhiveError } from '../../errors/index.js';
+import { type ArtifactKind, artifactPath } from '../../hive/layout.js';
+import { type Arch, isVer, VER_PATTERN } from '../../hive/names.js';
+import type { RestDeps } from './deps.js';
+import { archSchema, errorSchema, kernelErrors, kernelParams, releaseSchema } from './schemas.js';
+import { sendHiveFile } from './send-file.js';
+
+const FILES: { route: string; kind: ArtifactKind; type: string; summary: string }[] = [
+  {
+    route: 'btf',
+    kind: 'btf',
+    type: 'application/octet-stream',
+    summary: 'The BTF file (ELF with only .BTF)',
+  },
+  {
+    route: 'vmlinux.h',
+    kind: 'head',
+    type: 'text/x-c; charset=utf-8',
+    summary: 'vmlinux.h for CO-RE programs',
+  },
+  {
+    route: 'db',
+    kind: 'db',
+    type: 'application/vnd.sqlite3',
+    summary: 'The kernel database (info-<ver>.db)',
+  },
+];
+
+const fileResponse = (description: string) => ({
+  200: { description, type: 'string', format: 'binary' },
+  206: { description: 'partial content (range request)', type: 'string', format: 'binary' },
+  304: { description: 'not modified', type: 'null' },
+});
+
+/** Artifact downloads, and `/db/<arch>/<release>/info-<ver>.db` for surftrace's local mode. */
+export async function downloadRoutes(app: FastifyInstance, deps: RestDeps): Promise<void> {
+  for (const f of FILES) {
+    app.get<{ Params: { arch: Arch; ver: string } }>(
+      `/api/v1/kernels/:arch/:ver/${f.route}`,
+      {
+        schema: {
+          summary: f.summary,
+          tags: ['downloads'],
+          params: kernelParams,
+          response: { ...fileResponse(f.summary), ...kernelErrors, 412: errorSchema, 416: errorSchema },
+        },
+      },
+      async (request, reply) => {
+        const { arch, ver } = request.params;
+        const k = await deps.lookup.kernel(arch, ver);
+        const file = k.artifacts[f.kind]?.path;
+        if (!file) throw new SurfhiveError('ARTIFACT_NOT_FOUND', `kernel ${ver} has no ${f.route} file`);
+        return sendHiveFile(
+          request,
+          reply,
+          file,
+          f.type,
+          `${f.route === 'db' ? `info-${ver}.db` : f.route === 'btf' ? `vmlinux-${ver}` : `vmlinux-${ver}.h`}`,
+        );
+      },
+    );
+  }
+
+  const dbFile = `^info-${VER_PATTERN.slice(1, -1)}\\.db$`;
+  app.get<{ Params: { arch: Arch; release: string; file: string } }>(
+    '/db/:arch/:release/:file',
+    {
+      schema: {
+        summary: 'Kernel databases, read-only, for surftrace local mode',
+        tags: ['downloads'],
+        params: {
+          type: 'object',
+          required: ['arch', 'release', 'file'],
+          additionalProperties: false,
+          properties: { arch: archSchema, release: releaseSchema, file: { type: 'string', pattern: dbFile } },
+        },
+        response: {
+          ...fileResponse('the database'),
+          400: errorSchema,
+          404: errorSchema,
+          412: errorSchema,
+          416: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { arch, release, file } = request.params;
+      const ver = file.slice('info-'.length, -'.db'.length);
+      if (!isVer(ver)) throw new SurfhiveError('INVALID_FIELD', 'not a kernel database name');
+      const full = artifactPath(deps.registry.hive, { arch, release, ver }, 'db');
+      return sendHiveFile(request, reply, full, 'application/vnd.sqlite3');
+    },
+  );
+}

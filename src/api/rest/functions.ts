@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import { SurfhiveError } from '../../errors/index.js';
+import type { Arch } from '../../hive/names.js';
+import { funcExact, funcSearch } from '../../lookup/queries.js';
+import type { RestDeps } from './deps.js';
+import {
+  archSchema,
+  CTYPE_PATTERN,
+  funcSchema,
+  kernelErrors,
+  kernelParams,
+  LIKE_PATTERN,
+  page,
+  paging,
+  searchPageOf,
+  verSchema,
+} from './schemas.js';
+
+type KernelP = { arch: Arch; ver: string };
+
+/** Function search by name pattern, return type and argument type; one function's signatures. */
+export async function functionRoutes(app: FastifyInstance, deps: RestDeps): Promise<void> {
+  app.get<{
+    Params: KernelP;
+    Querystring: { pattern?: string; ret?: string; arg?: string; limit: number; offset: number };
+  }>(
+    '/kernels/:arch/:ver/functions',
+    {
+      schema: {
+        summary: 'Search functions',
+        description:
+          '`pattern`: SQL LIKE on the name. `ret`: return type (also matches `static <ret>`). ' +
+          '`arg`: functions with an argument of exactly that type. Filters combine.',
+        tags: ['functions'],
+        params: kernelParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            pattern: { type: 'string', pattern: LIKE_PATTERN },
+            ret: { type: 'string', pattern: CTYPE_PATTERN },
+            arg: { type: 'string', pattern: CTYPE_PATTERN },
+            ...paging,
+          },
+        },
+        response: { 200: searchPageOf(funcSchema), ...kernelErrors },
+      },
+    },
+    async (request) => {
+      const { arch, ver } = request.params;
+      const { pattern, ret, arg, limit, offset } = request.query;
+      const k = await deps.lookup.kernel(arch, ver);
+      const rows = deps.lookup.query(k, (h) =>
+        funcSearch(h, { pattern, ret, arg, limit: limit + 1, offset }),
+      );
+      return page(rows, offset, limit);
+    },
+  );
+
+  app.get<{ Params: KernelP & { name: string } }>(
+    '/kernels/:arch/:ver/functions/:name',
+    {
+      schema: {
+        summary: "A function's signatures (several when static functions share the name)",
+        tags: ['functions'],
+        params: {
+          type: 'object',
+          required: ['arch', 'ver', 'name'],
+          additionalProperties: false,
+          properties: {
+            arch: archSchema,
+            ver: verSchema,
+            name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.]{0,127}$' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['name', 'items'],
+            properties: { name: { type: 'string' }, items: { type: 'array', items: funcSchema } },
+          },
+          ...kernelErrors,
+        },
+      },
+    },
+    async (request) => {
+      const { arch, ver, name } = request.params;
+      const k = await deps.lookup.kernel(arch, ver);
+      const items = deps.lookup.query(k, (h) => funcExact(h, name));
+      if (items.length === 0)
+        throw new SurfhiveError('FUNCTION_NOT_FOUND', 'no such function in this kernel');
+      return { name, items };
+    },
+  );
+}

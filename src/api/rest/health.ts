@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import type { RestDeps } from './deps.js';
+
+const statusSchema = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string' }, kernels: { type: 'integer' }, conflicts: { type: 'integer' } },
+} as const;
+
+/** Liveness, readiness (the hive was scanned) and Prometheus metrics. */
+export async function healthRoutes(app: FastifyInstance, deps: RestDeps): Promise<void> {
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Liveness', tags: ['ops'], response: { 200: statusSchema } } },
+    async () => ({
+      status: 'ok',
+    }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: the hive has been scanned',
+        tags: ['ops'],
+        response: { 200: statusSchema, 503: statusSchema },
+      },
+    },
+    async (_request, reply) => {
+      if (!deps.registry.ready) return reply.code(503).send({ status: 'starting' });
+      return {
+        status: 'ready',
+        kernels: deps.registry.list().length,
+        conflicts: deps.registry.conflicts().length,
+      };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics',
+        tags: ['ops'],
+        response: { 200: { description: 'Prometheus text format', type: 'string' } },
+      },
+    },
+    async (_request, reply) => {
+      const body = await deps.metrics.registry.metrics();
+      return reply.type(deps.metrics.registry.contentType).send(body);
+    },
+  );
+}

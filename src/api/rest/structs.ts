@@ -1,0 +1,134 @@
+import type { FastifyInstance } from 'fastify';
+import { SurfhiveError } from '../../errors/index.js';
+import type { Arch } from '../../hive/names.js';
+import { MEMBER_PATH_PATTERN, resolveMemberPath } from '../../lookup/member-path.js';
+import { structAll, structExact, structLike } from '../../lookup/queries.js';
+import type { RestDeps } from './deps.js';
+import {
+  archSchema,
+  cellSchema,
+  kernelErrors,
+  LIKE_PATTERN,
+  NAME_PATTERN,
+  page,
+  paging,
+  searchPageOf,
+  structSummarySchema,
+  verSchema,
+} from './schemas.js';
+
+const structParams = {
+  type: 'object',
+  required: ['arch', 'ver', 'name'],
+  additionalProperties: false,
+  properties: {
+    arch: archSchema,
+    ver: verSchema,
+    name: { type: 'string', pattern: NAME_PATTERN, description: 'e.g. `struct task_struct`, `atomic_t`' },
+  },
+} as const;
+
+type KernelP = { arch: Arch; ver: string };
+
+/** Struct search, one layout, and where a member path lands. */
+export async function structRoutes(app: FastifyInstance, deps: RestDeps): Promise<void> {
+  app.get<{ Params: KernelP; Querystring: { pattern?: string; limit: number; offset: number } }>(
+    '/kernels/:arch/:ver/structs',
+    {
+      schema: {
+        summary: 'Search structs and unions by name (SQL LIKE: `%` any run, `_` any one character)',
+        tags: ['structs'],
+        params: {
+          type: 'object',
+          required: ['arch', 'ver'],
+          additionalProperties: false,
+          properties: { arch: archSchema, ver: verSchema },
+        },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { pattern: { type: 'string', pattern: LIKE_PATTERN }, ...paging },
+        },
+        response: { 200: searchPageOf(structSummarySchema), ...kernelErrors },
+      },
+    },
+    async (request) => {
+      const { arch, ver } = request.params;
+      const { pattern, limit, offset } = request.query;
+      const k = await deps.lookup.kernel(arch, ver);
+      const rows = deps.lookup.query(k, (h) =>
+        pattern === undefined ? structAll(h, limit + 1, offset) : structLike(h, pattern, limit + 1, offset),
+      );
+      return page(rows, offset, limit);
+    },
+  );
+
+  app.get<{ Params: KernelP & { name: string } }>(
+    '/kernels/:arch/:ver/structs/:name',
+    {
+      schema: {
+        summary: 'One struct layout (flattened members, as the legacy `struct` command)',
+        tags: ['structs'],
+        params: structParams,
+        response: {
+          200: {
+            type: 'object',
+            required: ['name', 'members', 'size', 'cell'],
+            properties: { ...structSummarySchema.properties, cell: { type: 'array', items: cellSchema } },
+          },
+          ...kernelErrors,
+        },
+      },
+    },
+    async (request) => {
+      const { arch, ver, name } = request.params;
+      const k = await deps.lookup.kernel(arch, ver);
+      const s = deps.lookup.query(k, (h) => structExact(h, name));
+      if (!s) throw new SurfhiveError('STRUCT_NOT_FOUND', 'no such struct in this kernel');
+      return s;
+    },
+  );
+
+  app.get<{ Params: KernelP & { name: string; path: string } }>(
+    '/kernels/:arch/:ver/structs/:name/members/:path',
+    {
+      schema: {
+        summary: 'Offset, type and size of a member path (`se.run_node.rb_left`, `comm[3]`)',
+        description:
+          'Array indices add index × element size and give the element type; a path may continue into ' +
+          'a struct held by value (`pid_links[1].next`, `mm_users.counter`), never through a pointer.',
+        tags: ['structs'],
+        params: {
+          type: 'object',
+          required: ['arch', 'ver', 'name', 'path'],
+          additionalProperties: false,
+          properties: {
+            ...structParams.properties,
+            path: { type: 'string', pattern: MEMBER_PATH_PATTERN, maxLength: 512 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['struct', 'path', 'member', 'type', 'offset', 'size', 'bits'],
+            properties: {
+              struct: { type: 'string' },
+              path: { type: 'string' },
+              member: { type: 'string', description: 'the member row the path ends in' },
+              type: { type: 'string' },
+              offset: { type: 'integer' },
+              size: { type: 'integer' },
+              bits: { type: 'string' },
+            },
+          },
+          ...kernelErrors,
+        },
+      },
+    },
+    async (request) => {
+      const { arch, ver, name, path } = request.params;
+      const k = await deps.lookup.kernel(arch, ver);
+      return deps.lookup.query(k, (h) => resolveMemberPath(h, name, path));
+    },
+  );
+}

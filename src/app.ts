@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { installErrorHandling } from './api/errors.js';
+import { defaultLbcCommands } from './api/lbc/lookup-commands.js';
+import { lbcRoutes } from './api/lbc/route.js';
+import type { LbcCommandTable } from './api/lbc/types.js';
+import { createMetrics, type Metrics } from './api/metrics.js';
+import { restRoutes } from './api/rest/index.js';
+import { openApiRoutes, registerOpenApi } from './api/rest/openapi.js';
+import type { Config } from './config/config.js';
+import { HiveRegistry, type RegistryOptions } from './hive/registry.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { KernelLookup } from './lookup/kernel-lookup.js';
+import { packageRoot } from './util/package-root.js';
+
+export type { LbcAnswer, LbcCommand, LbcCommandTable, LbcContext, LbcRequest } from './api/lbc/types.js';
+
+export interface BuildAppOptions {
+  config: Config;
+  logger?: Logger;
+  /** Added to (or replacing) the built-in /lbc commands: `{ c, obj, ko, elf_so }`. */
+  lbcCommands?: LbcCommandTable;
+  /** Hive watching and polling (tests turn them down). */
+  registryOptions?: Omit<RegistryOptions, 'logger'>;
+  /** Bytes of serialized lookup answers kept in memory (default 128 MiB). */
+  answerCacheBytes?: number;
+  /** Serve the OpenAPI document and docs page (default true). */
+  docs?: boolean;
+}
+
+/** What buildApp wired, for the CLI and later commands (`app.surfhive`). */
+export interface SurfhiveServices {
+  config: Config;
+  registry: HiveRegistry;
+  lookup: KernelLookup;
+  metrics: Metrics;
+  /** The live /lbc command table: entries set here before or after listen are used. */
+  lbcCommands: LbcCommandTable;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    surfhive: SurfhiveServices;
+  }
+}
+
+const VERSION = (
+  JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
+).version;
+
+/**
+ * Wires registry, lookup, metrics and every route into one Fastify instance,
+ * without listening. The hive is scanned when the app becomes ready; closing
+ * the app stops the watches and closes every database handle.
+ */
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = opts;
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // per-request log lines would cost more than a cached lookup; see the debug hook below
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    routerOptions: { maxParamLength: 600, ignoreTrailingSlash: true },
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+  });
+
+  const metrics = createMetrics();
+  const registry = new HiveRegistry(config.hive, { ...opts.registryOptions, logger });
+  const lookup = new KernelLookup(registry, {
+    dbCacheSize: config.dbCacheSize,
+    answerCacheBytes: opts.answerCacheBytes,
+    events: metrics.lookupEvents,
+  });
+  const lbcCommands: LbcCommandTable = { ...defaultLbcCommands(), ...opts.lbcCommands };
+  app.decorate('surfhive', { config, registry, lookup, metrics, lbcCommands });
+
+  installErrorHandling(app);
+  if (logger.isLevelEnabled('debug')) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.debug(
+        { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
+        'request completed',
+      );
+    });
+  }
+  app.addHook('onReady', async () => {
+    await registry.start();
+  });
+  app.addHook('onClose', async () => {
+    registry.close();
+    lookup.close();
+  });
+
+  const docs = opts.docs !== false;
+  if (docs) await registerOpenApi(app, VERSION);
+  await app.register(lbcRoutes, {
+    commands: lbcCommands,
+    lookup,
+    registry,
+    metrics,
+    bodyLimit: config.bodyLimit,
+  });
+  await app.register(restRoutes, { lookup, registry, metrics });
+  if (docs) await app.register(openApiRoutes);
+  return app;
+}

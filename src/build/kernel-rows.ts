@@ -1,0 +1,81 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SurfhiveError } from '../errors/index.js';
+import type { Arch } from '../hive/names.js';
+import type { FuncRow, KernelRows } from '../kernel-db/rows.js';
+import type { Logger } from '../log/logger.js';
+import { runToolOk } from '../sandbox/exec.js';
+import { parseBtf } from './btf/parse.js';
+import { funcsFromDwarf } from './dwarf/funcs.js';
+import { extractBtfSectionFromFile, readElfSectionsFromFile } from './elf/file-sections.js';
+import type { InputKind } from './input-kind.js';
+import { addModuleRows } from './module-rows.js';
+import { rowsFromBtf } from './rows/from-btf.js';
+
+const MAX_RAW_BTF = 256 * 1024 * 1024;
+const PAHOLE_TIMEOUT_MS = 20 * 60_000;
+
+export interface KernelRowsInput {
+  input: string;
+  kind: InputKind;
+  arch: Arch;
+  modulesDir?: string | undefined;
+  workDir: string;
+  logger: Logger;
+}
+
+/** BTF encoded from DWARF by pahole, with the flags the kernel's own build passes. */
+export async function encodeBtfFromDwarf(elf: string, outFile: string, baseBtf?: string): Promise<Buffer> {
+  const args = ['-J', '--btf_gen_all', '-j', `--btf_encode_detached=${outFile}`];
+  if (baseBtf) args.push(`--btf_base=${baseBtf}`);
+  await runToolOk('pahole', [...args, elf], { timeoutMs: PAHOLE_TIMEOUT_MS, cwd: path.dirname(outFile) });
+  return readFile(outFile);
+}
+
+/**
+ * Rows and raw BTF of one kernel. Structs and types always come from BTF;
+ * functions come from DWARF (with file and line) when the input has it, and
+ * from BTF otherwise.
+ */
+export async function kernelRowsFromInput(
+  opts: KernelRowsInput,
+): Promise<{ rows: KernelRows; rawBtf: Buffer }> {
+  let rawBtf: Buffer;
+  let dwarfFuncs: FuncRow[] | undefined;
+  if (opts.kind === 'raw-btf') {
+    if ((await stat(opts.input)).size > MAX_RAW_BTF)
+      throw new SurfhiveError('BAD_BTF', 'the BTF file is too large');
+    rawBtf = await readFile(opts.input);
+  } else {
+    const sections = await readElfSectionsFromFile(opts.input);
+    const names = new Set(sections.map((s) => s.name));
+    if (names.has('.debug_info')) {
+      const btfFile = path.join(opts.workDir, 'vmlinux.btf');
+      [rawBtf, dwarfFuncs] = await Promise.all([
+        encodeBtfFromDwarf(opts.input, btfFile),
+        funcsFromDwarf(opts.input, { module: 'vm' }),
+      ]);
+    } else if (names.has('.BTF')) {
+      rawBtf = (await extractBtfSectionFromFile(opts.input))!;
+    } else {
+      throw new SurfhiveError(
+        'BAD_INPUT_FILE',
+        'the ELF input has neither DWARF debug info nor a .BTF section',
+      );
+    }
+  }
+  const btf = parseBtf(rawBtf);
+  const rows = rowsFromBtf(btf, { module: 'vm' });
+  if (dwarfFuncs) rows.funcs = dwarfFuncs;
+  if (opts.modulesDir) {
+    const baseFile = path.join(opts.workDir, 'base.btf');
+    await writeFile(baseFile, rawBtf);
+    await addModuleRows(rows, {
+      modulesDir: opts.modulesDir,
+      base: { btf, file: baseFile },
+      workDir: opts.workDir,
+      logger: opts.logger,
+    });
+  }
+  return { rows, rawBtf };
+}

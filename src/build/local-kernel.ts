@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { SurfhiveError } from '../errors/index.js';
+import { checkVer, normalizeArch } from '../hive/names.js';
+import type { Logger } from '../log/logger.js';
+import { type BuildResult, buildKernel } from './pipeline.js';
+
+export const LOCAL_BTF = '/sys/kernel/btf/vmlinux';
+export const LOCAL_RELEASE = 'local';
+
+/** Publishes the running kernel from its own BTF under release `local`. */
+export async function buildLocalKernel(opts: {
+  hive: string;
+  logger: Logger;
+  force?: boolean;
+  btfFile?: string;
+}): Promise<BuildResult> {
+  const input = opts.btfFile ?? LOCAL_BTF;
+  if (!existsSync(input)) {
+    throw new SurfhiveError('BAD_INPUT_FILE', `this kernel exposes no BTF at ${LOCAL_BTF}`);
+  }
+  return buildKernel({
+    hive: opts.hive,
+    key: { arch: normalizeArch(os.machine()), release: LOCAL_RELEASE, ver: checkVer(os.release()) },
+    input,
+    keepVmlinux: false,
+    force: opts.force ?? false,
+    logger: opts.logger,
+  });
+}

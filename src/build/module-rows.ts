@@ -1,0 +1,68 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SurfhiveError } from '../errors/index.js';
+import type { KernelRows } from '../kernel-db/rows.js';
+import type { Logger } from '../log/logger.js';
+import { parseBtf } from './btf/parse.js';
+import type { Btf } from './btf/types.js';
+import { funcsFromDwarf } from './dwarf/funcs.js';
+import { extractBtfSection } from './elf/extract-btf.js';
+import { readElfSectionsFromFile } from './elf/file-sections.js';
+import { encodeBtfFromDwarf } from './kernel-rows.js';
+import { findModules, type ModuleFile, prepareModule } from './modules/find.js';
+import { rowsFromBtf } from './rows/from-btf.js';
+
+export interface BaseBtf {
+  btf: Btf;
+  /** The same BTF as a file, for pahole's --btf_base. */
+  file: string;
+}
+
+/**
+ * Rows of one kernel module. With a base (the kernel's BTF), the module's
+ * types are encoded as split BTF on top of it, so that only what the module
+ * itself defines becomes rows.
+ */
+export async function moduleRows(
+  mod: { name: string; elfPath: string },
+  base: BaseBtf | undefined,
+  workDir: string,
+  skipStructNames: Set<string>,
+): Promise<KernelRows> {
+  const names = new Set((await readElfSectionsFromFile(mod.elfPath)).map((s) => s.name));
+  if (names.has('.debug_info')) {
+    const raw = await encodeBtfFromDwarf(mod.elfPath, path.join(workDir, `${mod.name}.btf`), base?.file);
+    const rows = rowsFromBtf(parseBtf(raw, base?.btf), { module: mod.name, skipStructNames });
+    rows.funcs = await funcsFromDwarf(mod.elfPath, { module: mod.name });
+    return rows;
+  }
+  if (names.has('.BTF')) {
+    const raw = extractBtfSection(await readFile(mod.elfPath));
+    if (raw) return rowsFromBtf(parseBtf(raw, base?.btf), { module: mod.name, skipStructNames });
+  }
+  throw new SurfhiveError('BAD_INPUT_FILE', `module ${mod.name} has neither DWARF debug info nor BTF`);
+}
+
+/** Merges `more` into `rows`: structs and types already known keep the first definition (vmlinux wins). */
+export function mergeRows(rows: KernelRows, more: KernelRows): void {
+  const structNames = new Set(rows.structs.map((s) => s.name));
+  const typeNames = new Set(rows.types.map((t) => t.name));
+  for (const s of more.structs) if (!structNames.has(s.name)) rows.structs.push(s);
+  for (const t of more.types) if (!typeNames.has(t.name)) rows.types.push(t);
+  rows.funcs.push(...more.funcs);
+}
+
+export async function addModuleRows(
+  rows: KernelRows,
+  opts: { modulesDir: string; base: BaseBtf; workDir: string; logger: Logger },
+): Promise<void> {
+  const modWork = path.join(opts.workDir, 'modules');
+  await mkdir(modWork, { recursive: true });
+  const files: ModuleFile[] = await findModules(opts.modulesDir);
+  for (const file of files) {
+    const mod = await prepareModule(file, modWork);
+    const skip = new Set(rows.structs.map((s) => s.name));
+    mergeRows(rows, await moduleRows(mod, opts.base, modWork, skip));
+    opts.logger.debug({ module: mod.name }, 'module added');
+  }
+}

@@ -1,0 +1,34 @@
+import type { KernelRows } from '../../kernel-db/rows.js';
+import type { Btf } from '../btf/types.js';
+import { rowContext } from './context.js';
+import { funcRows } from './funcs.js';
+import { structRows } from './structs.js';
+import { typeRows } from './types-table.js';
+
+export interface RowsFromBtfOptions {
+  /** `vm` for vmlinux, else the module name. */
+  module: string;
+  /** Struct row names to leave out (a module skips those vmlinux already has). */
+  skipStructNames?: ReadonlySet<string>;
+  /** Defaults to the size of `long` in the blob, else 8. */
+  pointerSize?: number;
+  /**
+   * Leave out the `static ` prefix that BTF_FUNC_STATIC linkage gives `ret`.
+   * pahole (1.24 and the one that built current kernels) records every
+   * function as static, so the prefix says little about the source.
+   */
+  ignoreLinkage?: boolean;
+}
+
+/**
+ * The `structs`, `types` and `funcs` rows of a kernel database from this
+ * blob's own types (for split BTF, the module's; the base's are not repeated).
+ */
+export function rowsFromBtf(btf: Btf, opts: RowsFromBtfOptions): KernelRows {
+  const ctx = rowContext(btf, opts.pointerSize);
+  return {
+    structs: structRows(ctx, opts.skipStructNames),
+    types: typeRows(ctx),
+    funcs: funcRows(ctx, opts.module, opts.ignoreLinkage ?? false),
+  };
+}

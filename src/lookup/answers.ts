@@ -1,0 +1,32 @@
+/** Answer shapes, as the legacy protocol defines them (key order kept). */
+export interface FuncAnswer {
+  func: string;
+  args: string[];
+  ret: string;
+  line: number;
+  file: string;
+}
+
+export interface CellAnswer {
+  type: string;
+  name: string;
+  offset: number;
+  size: number;
+  bits: string;
+}
+
+export interface StructSummary {
+  name: string;
+  members: number;
+  size: number;
+}
+
+export interface StructAnswer extends StructSummary {
+  cell: CellAnswer[];
+}
+
+export interface TypeAnswer {
+  name: string;
+  type: string;
+  size: number;
+}

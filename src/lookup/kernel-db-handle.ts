@@ -1,0 +1,64 @@
+import Database from 'better-sqlite3';
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/**
+ * One read-only handle on one version of a kernel database file. `identity`
+ * names that version (inode, size, mtime): answers cached under it stay valid
+ * as long as the file is not replaced.
+ */
+export class KernelDbHandle {
+  readonly db: Database.Database;
+  private readonly statements = new Map<string, Statement>();
+  /** Users right now; a retired handle closes when the last one leaves. */
+  private users = 0;
+  private retired = false;
+
+  constructor(
+    readonly file: string,
+    readonly identity: string,
+  ) {
+    this.db = new Database(file, { readonly: true, fileMustExist: true });
+  }
+
+  /** Prepared once per handle; callers pass only constant SQL and bind every value. */
+  statement(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs `fn` with the handle held open, even if it is retired meanwhile. */
+  use<T>(fn: (h: KernelDbHandle) => T): T {
+    this.users++;
+    try {
+      return fn(this);
+    } finally {
+      this.users--;
+      if (this.retired && this.users === 0) this.close();
+    }
+  }
+
+  async useAsync<T>(fn: (h: KernelDbHandle) => Promise<T>): Promise<T> {
+    this.users++;
+    try {
+      return await fn(this);
+    } finally {
+      this.users--;
+      if (this.retired && this.users === 0) this.close();
+    }
+  }
+
+  /** No new users; closes now or when the last user leaves. */
+  retire(): void {
+    this.retired = true;
+    if (this.users === 0) this.close();
+  }
+
+  private close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
