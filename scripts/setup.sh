@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  ca-certificates curl gcc make util-linux
+  ca-certificates curl gcc make binutils util-linux
   clang llvm lld libbpf-dev bpftool dwarves libdw-dev libelf-dev zlib1g-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   rpm2cpio cpio rpm dpkg-dev zstd xz-utils
@@ -37,6 +37,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash scripts/build-native.sh
-if [ -f scripts/build-static-libs.sh ]; then bash scripts/build-static-libs.sh; fi
+bash scripts/build-static-libs.sh x86_64 aarch64
 npm run build --silent
 echo "setup: done"

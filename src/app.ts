@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { installErrorHandling } from './api/errors.js';
+import { koCommand } from './api/lbc/ko-command.js';
 import { defaultLbcCommands } from './api/lbc/lookup-commands.js';
 import { lbcRoutes } from './api/lbc/route.js';
 import type { LbcCommandTable } from './api/lbc/types.js';
@@ -74,7 +75,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     answerCacheBytes: opts.answerCacheBytes,
     events: metrics.lookupEvents,
   });
-  const lbcCommands: LbcCommandTable = { ...defaultLbcCommands(), ...opts.lbcCommands };
+  const lbcCommands: LbcCommandTable = {
+    ...defaultLbcCommands(),
+    ko: koCommand(config.workDir),
+    ...opts.lbcCommands,
+  };
   app.decorate('surfhive', { config, registry, lookup, metrics, lbcCommands });
 
   installErrorHandling(app);

@@ -2,11 +2,11 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/index.js';
 import type { Arch } from '../hive/names.js';
-import type { FuncRow, KernelRows } from '../kernel-db/rows.js';
+import type { KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
 import { runToolOk } from '../sandbox/exec.js';
 import { parseBtf } from './btf/parse.js';
-import { funcsFromDwarf } from './dwarf/funcs.js';
+import { type DwarfFacts, funcsAndArrayDimsFromDwarf } from './dwarf/funcs.js';
 import { extractBtfSectionFromFile, readElfSectionsFromFile } from './elf/file-sections.js';
 import type { InputKind } from './input-kind.js';
 import { addModuleRows } from './module-rows.js';
@@ -35,13 +35,14 @@ export async function encodeBtfFromDwarf(elf: string, outFile: string, baseBtf?:
 /**
  * Rows and raw BTF of one kernel. Structs and types always come from BTF;
  * functions come from DWARF (with file and line) when the input has it, and
- * from BTF otherwise.
+ * from BTF otherwise. DWARF also gives back the dimensions of
+ * multi-dimensional array members, which BTF flattens.
  */
 export async function kernelRowsFromInput(
   opts: KernelRowsInput,
 ): Promise<{ rows: KernelRows; rawBtf: Buffer }> {
   let rawBtf: Buffer;
-  let dwarfFuncs: FuncRow[] | undefined;
+  let dwarf: DwarfFacts | undefined;
   if (opts.kind === 'raw-btf') {
     if ((await stat(opts.input)).size > MAX_RAW_BTF)
       throw new SurfhiveError('BAD_BTF', 'the BTF file is too large');
@@ -51,9 +52,9 @@ export async function kernelRowsFromInput(
     const names = new Set(sections.map((s) => s.name));
     if (names.has('.debug_info')) {
       const btfFile = path.join(opts.workDir, 'vmlinux.btf');
-      [rawBtf, dwarfFuncs] = await Promise.all([
+      [rawBtf, dwarf] = await Promise.all([
         encodeBtfFromDwarf(opts.input, btfFile),
-        funcsFromDwarf(opts.input, { module: 'vm' }),
+        funcsAndArrayDimsFromDwarf(opts.input, { module: 'vm' }),
       ]);
     } else if (names.has('.BTF')) {
       rawBtf = (await extractBtfSectionFromFile(opts.input))!;
@@ -65,8 +66,8 @@ export async function kernelRowsFromInput(
     }
   }
   const btf = parseBtf(rawBtf);
-  const rows = rowsFromBtf(btf, { module: 'vm' });
-  if (dwarfFuncs) rows.funcs = dwarfFuncs;
+  const rows = rowsFromBtf(btf, { module: 'vm', arrayDims: dwarf?.arrayDims ?? [] });
+  if (dwarf) rows.funcs = dwarf.funcs;
   if (opts.modulesDir) {
     const baseFile = path.join(opts.workDir, 'base.btf');
     await writeFile(baseFile, rawBtf);

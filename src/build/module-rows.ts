@@ -5,7 +5,7 @@ import type { KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
 import { parseBtf } from './btf/parse.js';
 import type { Btf } from './btf/types.js';
-import { funcsFromDwarf } from './dwarf/funcs.js';
+import { funcsAndArrayDimsFromDwarf } from './dwarf/funcs.js';
 import { extractBtfSection } from './elf/extract-btf.js';
 import { readElfSectionsFromFile } from './elf/file-sections.js';
 import { encodeBtfFromDwarf } from './kernel-rows.js';
@@ -31,9 +31,16 @@ export async function moduleRows(
 ): Promise<KernelRows> {
   const names = new Set((await readElfSectionsFromFile(mod.elfPath)).map((s) => s.name));
   if (names.has('.debug_info')) {
-    const raw = await encodeBtfFromDwarf(mod.elfPath, path.join(workDir, `${mod.name}.btf`), base?.file);
-    const rows = rowsFromBtf(parseBtf(raw, base?.btf), { module: mod.name, skipStructNames });
-    rows.funcs = await funcsFromDwarf(mod.elfPath, { module: mod.name });
+    const [raw, dwarf] = await Promise.all([
+      encodeBtfFromDwarf(mod.elfPath, path.join(workDir, `${mod.name}.btf`), base?.file),
+      funcsAndArrayDimsFromDwarf(mod.elfPath, { module: mod.name }),
+    ]);
+    const rows = rowsFromBtf(parseBtf(raw, base?.btf), {
+      module: mod.name,
+      skipStructNames,
+      arrayDims: dwarf.arrayDims,
+    });
+    rows.funcs = dwarf.funcs;
     return rows;
   }
   if (names.has('.BTF')) {

@@ -119,6 +119,8 @@ export async function recoverHive(hive: string): Promise<{ rolledBack: KernelKey
   }
   for (const name of entries) {
     const txDir = path.join(root, name);
+    // Lock files are the kernel lock's business: it takes over those of dead holders itself.
+    if (!(await stat(txDir)).isDirectory()) continue;
     if (!(await isAbandoned(txDir))) continue;
     const journalFile = path.join(txDir, JOURNAL);
     if (await exists(journalFile)) {

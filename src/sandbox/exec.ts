@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { type Readable, Transform, type Writable } from 'node:stream';
 import { SurfhiveError } from '../errors/index.js';
 import { bwrapArgs, prlimitArgs, type ResourceLimits, type SandboxSpec } from './sandbox-spec.js';
 
@@ -156,4 +157,137 @@ export async function runToolOk(cmd: string, args: string[], opts: ExecOptions):
     throw err;
   }
   return res;
+}
+
+export interface StreamToolOptions
+  extends Pick<ExecOptions, 'cwd' | 'env' | 'limits' | 'sandbox' | 'signal' | 'timeoutMs'> {
+  /** Past this many stdout bytes the tool is killed and stdout errors. Unlimited by default. */
+  maxOutputBytes?: number;
+  /** stderr kept for the error message. Default 64 KiB. */
+  maxStderrBytes?: number;
+  /** Error kind used when the tool exits non-zero (e.g. BAD_ARCHIVE for a decompressor). Default TOOL_FAILED. */
+  exitErrorKind?: ConstructorParameters<typeof SurfhiveError>[0];
+}
+
+export interface ToolExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  timedOut: boolean;
+  truncated: boolean;
+}
+
+export interface ToolStream {
+  /** The tool's standard input; end it when the input is complete. */
+  stdin: Writable;
+  /**
+   * The tool's standard output. It ends only after the tool has exited cleanly; a non-zero exit,
+   * a timeout or an output overflow destroys it with a SurfhiveError instead. Destroying it kills the tool.
+   */
+  stdout: Readable;
+  /** Settles once the tool has exited (never rejects). */
+  exited: Promise<ToolExit>;
+  kill(): void;
+}
+
+/**
+ * The streaming twin of runTool: same process group, timeout, limits and sandbox, but stdin and
+ * stdout are streams with backpressure, for decompressing inputs too large to buffer.
+ */
+export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOptions): ToolStream {
+  const { file, argv } = commandLine(cmd, args, opts);
+  const errCap = opts.maxStderrBytes ?? 64 * 1024;
+  const child = spawn(file, argv, {
+    cwd: opts.cwd,
+    env: opts.env ?? DEFAULT_TOOL_ENV,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let timedOut = false;
+  let truncated = false;
+  let gone = false;
+  let startError: Error | undefined;
+  let stderr = '';
+  let outBytes = 0;
+
+  const killTree = () => {
+    if (child.pid === undefined || gone) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killTree();
+  }, opts.timeoutMs);
+  const onAbort = () => killTree();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  child.stderr.on('data', (buf: Buffer) => {
+    if (stderr.length < errCap)
+      stderr += buf.toString('utf8', 0, Math.min(buf.length, errCap - stderr.length));
+  });
+  child.stdin.on('error', () => {
+    // the tool may exit without reading all of its input; its exit status tells what happened
+  });
+
+  const exited = new Promise<ToolExit>((resolve) => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      killTree(); // reap grandchildren left in the group
+      gone = true;
+      resolve({ code, signal, stderr, timedOut, truncated });
+    };
+    child.on('error', (err) => {
+      startError = err;
+      finish(null, null);
+    });
+    child.on('close', finish);
+  });
+
+  const failure = (r: ToolExit): SurfhiveError | undefined => {
+    if (startError) return new SurfhiveError('TOOL_FAILED', `could not start ${cmd}`, { cause: startError });
+    if (r.timedOut) return new SurfhiveError('TOOL_TIMEOUT', `${cmd} did not finish in ${opts.timeoutMs} ms`);
+    if (r.truncated)
+      return new SurfhiveError(opts.exitErrorKind ?? 'TOOL_FAILED', `${cmd} output exceeds its limit`);
+    if (r.code !== 0) {
+      const err = new SurfhiveError(
+        opts.exitErrorKind ?? 'TOOL_FAILED',
+        `${cmd} failed (exit ${r.code ?? r.signal})`,
+      );
+      (err as SurfhiveError & { stderr?: string }).stderr = r.stderr;
+      return err;
+    }
+    return undefined;
+  };
+
+  const stdout = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      outBytes += chunk.length;
+      if (opts.maxOutputBytes !== undefined && outBytes > opts.maxOutputBytes) {
+        truncated = true;
+        killTree();
+        cb(failure({ code: null, signal: null, stderr, timedOut, truncated }));
+        return;
+      }
+      cb(null, chunk);
+    },
+    flush(cb) {
+      exited.then((r) => cb(failure(r)));
+    },
+  });
+  child.stdout.on('error', (err) => stdout.destroy(err));
+  child.stdout.pipe(stdout);
+  // A tool that never starts never ends its stdout: report the start failure there.
+  exited.then((r) => {
+    if (startError && !stdout.destroyed) stdout.destroy(failure(r));
+  });
+  stdout.on('close', () => {
+    if (!gone) killTree();
+  });
+
+  return { stdin: child.stdin, stdout, exited, kill: killTree };
 }

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { parseBtf } from '../../src/build/btf/index.js';
+import { arrayDimsFromDwarf } from '../../src/build/dwarf/index.js';
 import { rowsFromBtf } from '../../src/build/rows/index.js';
 import type { KernelRows, MemberRow } from '../../src/kernel-db/rows.js';
 import { compileC, FIXTURE_C, GOLDEN, paholeBtf, tempDir } from './helpers/btf-tools.js';
+import { buildNative } from './helpers/native-tools.js';
 
 interface GoldenCell {
   type: string;
@@ -21,18 +23,12 @@ interface Golden {
 
 const golden: Golden = JSON.parse(readFileSync(GOLDEN, 'utf8'));
 
-/** The documented deviations (spec/kernel-db.md): one trailing `;` dropped, `x[0]` and `x[]` alike. */
+/**
+ * The documented deviations (spec/kernel-db.md): one trailing `;` dropped, `x[0]` and `x[]` alike.
+ * Multi-dimensional arrays keep their dimensions only with `arrayDims` from DWARF.
+ */
 const dropSemicolon = (s: string) => (s.endsWith(';') ? s.slice(0, -1) : s);
 const flexName = (s: string) => s.replace(/\[0\]$/, '[]');
-
-/**
- * Facts BTF cannot carry at all: pahole encodes a multi-dimensional array as
- * one flat array (`u64 stats[2][3]` becomes 6 x u64), so the dimensions in the
- * name can only be `[6]`. The row's type, offset and size still match.
- */
-const BTF_CANNOT_EXPRESS: Record<string, { golden: string; fromBtf: string }> = {
-  'struct task_struct/stats[2][3]': { golden: 'stats[2][3]', fromBtf: 'stats[6]' },
-};
 
 function cellOf(m: MemberRow) {
   return { type: m.type, name: flexName(m.name), offset: m.offset, size: m.bytes, bits: m.bits };
@@ -40,7 +36,6 @@ function cellOf(m: MemberRow) {
 
 function checkAgainstGolden(t: Test, rows: KernelRows) {
   const structs = new Map(rows.structs.map((s) => [s.name, s]));
-  let exceptions = 0;
   for (const g of golden.structs) {
     const s = structs.get(g.name);
     if (!s) {
@@ -50,24 +45,16 @@ function checkAgainstGolden(t: Test, rows: KernelRows) {
     t.equal(s.bytes, g.size, `${g.name} size`);
     t.equal(s.members.length, g.members, `${g.name} member count`);
     g.cell.forEach((gc, i) => {
-      const key = `${g.name}/${gc.name}`;
-      const known = BTF_CANNOT_EXPRESS[key];
       const want = {
         type: dropSemicolon(gc.type),
-        name: flexName(known ? known.fromBtf : gc.name),
+        name: flexName(gc.name),
         offset: gc.offset,
         size: gc.size,
         bits: dropSemicolon(gc.bits),
       };
-      if (known) exceptions++;
-      t.same(
-        s.members[i] && cellOf(s.members[i]),
-        want,
-        `${key}${known ? ' (BTF flattens the dimensions)' : ''}`,
-      );
+      t.same(s.members[i] && cellOf(s.members[i]), want, `${g.name}/${gc.name}`);
     });
   }
-  t.equal(exceptions, Object.keys(BTF_CANNOT_EXPRESS).length, 'every documented BTF limitation was met');
 
   const types = new Map(rows.types.map((r) => [r.name, r]));
   t.same(rows.types[0], { name: 'void *', alias: 'void *', bytes: 8 }, 'type row 1 is void *');
@@ -76,16 +63,36 @@ function checkAgainstGolden(t: Test, rows: KernelRows) {
   }
 }
 
-t.test('kfixture.c through gcc + pahole -J matches golden.json', async (t) => {
+t.before(buildNative);
+
+t.test('kfixture.c through gcc + pahole -J (+ DWARF array dimensions) matches golden.json', async (t) => {
   const { dir, cleanup } = tempDir('kfixture');
   t.teardown(cleanup);
   await compileC(dir, FIXTURE_C, join(dir, 'kfixture.so'));
+  const arrayDims = await arrayDimsFromDwarf(join(dir, 'kfixture.so'));
   for (const variant of [[], ['--btf_gen_floats']]) {
     await t.test(`pahole -J ${variant.join(' ')}`, async (t) => {
       const raw = await paholeBtf(dir, 'kfixture.so', `k${variant.length}.btf`, variant);
       const btf = parseBtf(raw);
-      const rows = rowsFromBtf(btf, { module: 'vm' });
+      const rows = rowsFromBtf(btf, { module: 'vm', arrayDims });
       checkAgainstGolden(t, rows);
+
+      // BTF alone cannot say more: pahole flattens `u64 stats[2][3]` into 6 x u64.
+      const btfOnly = rowsFromBtf(btf, { module: 'vm' });
+      const stats = (r: KernelRows) =>
+        r.structs
+          .find((s) => s.name === 'struct task_struct')
+          ?.members.find((m) => m.name.startsWith('stats['));
+      t.match(
+        stats(btfOnly),
+        { name: 'stats[6]', type: 'u64', offset: 184, bytes: 48 },
+        'without DWARF: stats[6]',
+      );
+      t.match(
+        stats(rows),
+        { name: 'stats[2][3]', type: 'u64', offset: 184, bytes: 48 },
+        'with DWARF: stats[2][3]',
+      );
 
       // Functions: BTF has no file/line, and pahole marks every FUNC static, so
       // the `static ` prefix follows the BTF linkage, not the source.

@@ -120,11 +120,8 @@ t.test('hostile ELF input gives BAD_ELF', async (t) => {
   ];
   for (const [what, buf] of cases) expectKind(t, 'BAD_ELF', () => extractBtfSection(buf), what);
   writeFileSync(join(dir, 'cut.so'), good.subarray(0, shoff + 100));
-  await t.rejects(
-    readElfSectionsFromFile(join(dir, 'cut.so')),
-    { kind: 'BAD_ELF' },
-    'truncated file on disk',
-  );
+  const cut = await readElfSectionsFromFile(join(dir, 'cut.so')).catch((e: unknown) => e);
+  t.match(cut, { kind: 'BAD_ELF' }, 'truncated file on disk');
 
   let seed = 7;
   const rand = (n: number) => {

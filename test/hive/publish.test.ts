@@ -87,3 +87,11 @@ t.test('the same kernel cannot be built twice at once; a dead holder is taken ov
   writeFileSync(path.join(stagingRoot(hive), `lock-${key.arch}-${key.ver}`), '999999999');
   t.equal(await withKernelLock(hive, key, async () => 'taken over'), 'taken over');
 });
+
+t.test('recovery leaves a live build’s kernel lock alone', async (t) => {
+  const hive = mkdtempSync(path.join(os.tmpdir(), 'hive-'));
+  await withKernelLock(hive, key, async () => {
+    await recoverHive(hive);
+    t.ok(existsSync(path.join(stagingRoot(hive), `lock-${key.arch}-${key.ver}`)), 'lock kept');
+  });
+});

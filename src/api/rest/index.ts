@@ -5,6 +5,7 @@ import { functionRoutes } from './functions.js';
 import { healthRoutes } from './health.js';
 import { kernelRoutes } from './kernels.js';
 import { structRoutes } from './structs.js';
+import { surftraceRoutes } from './surftrace.js';
 import { typeRoutes } from './types.js';
 
 export type { RestDeps } from './deps.js';
@@ -25,6 +26,7 @@ export async function restRoutes(app: FastifyInstance, deps: RestDeps): Promise<
       await structRoutes(api, deps);
       await functionRoutes(api, deps);
       await typeRoutes(api, deps);
+      await surftraceRoutes(api, deps);
     },
     { prefix: '/api/v1' },
   );

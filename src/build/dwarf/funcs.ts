@@ -1,80 +1,61 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { SurfhiveError } from '../../errors/index.js';
 import type { FuncRow } from '../../kernel-db/rows.js';
-import { runTool } from '../../sandbox/exec.js';
-import { nativeToolPath } from '../../util/native-tool.js';
 import { checkModuleName } from '../modules/module-name.js';
-import { parseDwfuncsOutput } from './dwfuncs-output.js';
+import type { MemberArrayDims } from '../rows/array-dims.js';
+import type { DwarfFunc } from './dwfuncs-output.js';
+import { runDwfuncs } from './run-dwfuncs.js';
 import { sortFuncRows } from './sort-funcs.js';
 
-const DEFAULT_TIMEOUT_MS = 10 * 60_000;
-const GIB = 1024 ** 3;
-/** A listing far beyond any real kernel's (Debian 6.1 vmlinux: ~6 MB). */
-const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+/** What one run over an ELF's DWARF gives the rows. */
+export interface DwarfFacts {
+  funcs: FuncRow[];
+  arrayDims: MemberArrayDims[];
+}
 
-/** What each dwfuncs exit code means, as a client-safe error. */
-function exitError(code: number | null, signal: string | null): SurfhiveError {
-  switch (code) {
-    case 3:
-      return new SurfhiveError('BAD_INPUT_FILE', 'the input file cannot be read');
-    case 4:
-      return new SurfhiveError('BAD_ELF', 'the input is not a valid ELF file');
-    case 5:
-      return new SurfhiveError('BAD_INPUT_FILE', 'the ELF file has no DWARF debug info');
-    case 6:
-      return new SurfhiveError('BAD_ELF', 'the DWARF debug info of the ELF file is broken');
-    default:
-      return new SurfhiveError('TOOL_FAILED', `dwfuncs failed (${code ?? signal})`);
-  }
+export interface DwarfReadOptions {
+  /** `vm` for vmlinux, else the module name. */
+  module: string;
+  timeoutMs?: number;
+}
+
+function funcRows(funcs: DwarfFunc[], module: string): FuncRow[] {
+  return sortFuncRows(
+    funcs.map((f) => ({
+      func: f.name,
+      args: f.args,
+      ret: f.external ? f.ret : `static ${f.ret}`,
+      line: f.line,
+      file: f.file,
+      module,
+    })),
+  );
 }
 
 /**
  * Function rows (`funs`) from the DWARF of one ELF file (vmlinux, or a .ko as
  * `module`). Runs the native dwfuncs helper (scripts/build-native.sh builds it).
  */
-export async function funcsFromDwarf(
-  elfPath: string,
-  opts: { module: string; timeoutMs?: number },
-): Promise<FuncRow[]> {
+export async function funcsFromDwarf(elfPath: string, opts: DwarfReadOptions): Promise<FuncRow[]> {
   const module = checkModuleName(opts.module);
-  const tool = nativeToolPath('dwfuncs');
-  if (!existsSync(tool))
-    throw new SurfhiveError('TOOL_FAILED', 'the dwfuncs helper is not built (run scripts/build-native.sh)');
-  let size: number;
-  try {
-    size = (await stat(elfPath)).size;
-  } catch (err) {
-    throw new SurfhiveError('BAD_INPUT_FILE', 'the input file cannot be read', { cause: err });
-  }
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'surfhive-dwfuncs-'));
-  try {
-    const outFile = path.join(tmp, 'funcs.tsv');
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const res = await runTool(tool, [elfPath], {
-      timeoutMs,
-      stdoutFile: outFile,
-      // the input is mapped whole: leave room for it above libdw's own needs
-      limits: { memoryBytes: size + 2 * GIB, cpuSeconds: timeoutMs / 1000 + 5 },
-    });
-    if (res.timedOut) throw new SurfhiveError('TOOL_TIMEOUT', `dwfuncs did not finish in ${timeoutMs} ms`);
-    if (res.code !== 0) throw exitError(res.code, res.signal);
-    if ((await stat(outFile)).size > MAX_OUTPUT_BYTES)
-      throw new SurfhiveError('TOOL_FAILED', 'dwfuncs printed more than any kernel needs');
-    const funcs = parseDwfuncsOutput(await readFile(outFile, 'utf8'));
-    return sortFuncRows(
-      funcs.map((f) => ({
-        func: f.name,
-        args: f.args,
-        ret: f.external ? f.ret : `static ${f.ret}`,
-        line: f.line,
-        file: f.file,
-        module,
-      })),
-    );
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
+  return funcRows((await runDwfuncs(elfPath, { arrays: false, timeoutMs: opts.timeoutMs })).funcs, module);
+}
+
+/**
+ * Function rows and the multi-dimensional array members of structs/unions
+ * (for `rowsFromBtf`'s `arrayDims`) from one run over the ELF's DWARF.
+ */
+export async function funcsAndArrayDimsFromDwarf(
+  elfPath: string,
+  opts: DwarfReadOptions,
+): Promise<DwarfFacts> {
+  const module = checkModuleName(opts.module);
+  const listing = await runDwfuncs(elfPath, { arrays: true, timeoutMs: opts.timeoutMs });
+  return { funcs: funcRows(listing.funcs, module), arrayDims: listing.arrayDims };
+}
+
+/** Only the multi-dimensional array members (see funcsAndArrayDimsFromDwarf). */
+export async function arrayDimsFromDwarf(
+  elfPath: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<MemberArrayDims[]> {
+  return (await runDwfuncs(elfPath, { arrays: true, timeoutMs: opts.timeoutMs })).arrayDims;
 }

@@ -1,16 +1,24 @@
 import { BtfSizes, guessPointerSize } from '../btf/sizes.js';
 import type { Btf, BtfType } from '../btf/types.js';
 import { CTypeNamer } from '../ctype/c-namer.js';
+import type { ArrayDimsIndex } from './array-dims.js';
 
 /** Shared, memoized helpers for turning one BTF into rows. */
 export interface RowContext {
   readonly btf: Btf;
   readonly namer: CTypeNamer;
   readonly sizes: BtfSizes;
+  /** Dimensions of multi-dimensional array members, which BTF flattens (from DWARF). */
+  readonly arrayDims?: ArrayDimsIndex | undefined;
 }
 
-export function rowContext(btf: Btf, pointerSize?: number): RowContext {
-  return { btf, namer: new CTypeNamer(btf), sizes: new BtfSizes(btf, pointerSize ?? guessPointerSize(btf)) };
+export function rowContext(btf: Btf, pointerSize?: number, arrayDims?: ArrayDimsIndex): RowContext {
+  return {
+    btf,
+    namer: new CTypeNamer(btf),
+    sizes: new BtfSizes(btf, pointerSize ?? guessPointerSize(btf)),
+    arrayDims,
+  };
 }
 
 /** Follows typedefs and qualifiers to the type that gives a declaration its shape. */

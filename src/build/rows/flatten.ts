@@ -3,6 +3,7 @@ import { badBtf } from '../btf/bad-btf.js';
 import { memberLayout } from '../btf/members.js';
 import type { BtfComposite, BtfType } from '../btf/types.js';
 import { qualifierBit } from '../ctype/qualifiers.js';
+import type { ArrayDimsIndex } from './array-dims.js';
 import type { RowContext } from './context.js';
 
 /**
@@ -22,10 +23,15 @@ export interface FlattenBudget {
  * replaced by their own members, prefixed `name.` unless anonymous, with
  * offsets from the outer struct.
  */
-export function flattenMembers(ctx: RowContext, t: BtfComposite, budget: FlattenBudget): MemberRow[] {
+export function flattenMembers(
+  ctx: RowContext,
+  t: BtfComposite,
+  budget: FlattenBudget,
+  rowName: string = compositeName(t),
+): MemberRow[] {
   const out: MemberRow[] = [];
   const walker = { ctx, out, budget, left: MAX_VISITS_PER_STRUCT, outer: t };
-  walk(walker, t, '', 0);
+  walk(walker, t, '', 0, { name: rowName, prefix: '', baseBits: 0 });
   return out;
 }
 
@@ -37,7 +43,20 @@ interface Walker {
   left: number;
 }
 
-function walk(w: Walker, t: BtfComposite, prefix: string, baseBits: number): void {
+/**
+ * The nearest named struct/union around a member (the row itself when it is
+ * anonymous): where DWARF array dimensions are looked up, by the member's
+ * name and offset relative to it.
+ */
+interface Anchor {
+  readonly name: string;
+  readonly prefix: string;
+  readonly baseBits: number;
+}
+
+const compositeName = (t: BtfComposite) => (t.name ? `${t.kind} ${t.name}` : '');
+
+function walk(w: Walker, t: BtfComposite, prefix: string, baseBits: number, anchor: Anchor): void {
   const { ctx, out } = w;
   w.left -= t.members.length;
   w.budget.remaining -= t.members.length;
@@ -49,12 +68,35 @@ function walk(w: Walker, t: BtfComposite, prefix: string, baseBits: number): voi
     const bitOffset = baseBits + layout.bitOffset;
     const inner = layout.bitfieldSize === 0 ? embeddedComposite(ctx, m.type) : undefined;
     if (inner) {
-      walk(w, inner, m.name ? `${prefix}${m.name}.` : prefix, bitOffset);
+      const step = m.name ? `${m.name}.` : '';
+      const next = inner.name
+        ? { name: compositeName(inner), prefix: '', baseBits: bitOffset }
+        : { ...anchor, prefix: anchor.prefix + step };
+      walk(w, inner, prefix + step, bitOffset, next);
       continue;
     }
     if (!m.name) continue; // unnamed padding bitfields
-    out.push(leafRow(ctx, prefix + m.name, m.type, bitOffset, layout.bitfieldSize));
+    const name = prefix + m.name;
+    const row = leafRow(ctx, name, m.type, bitOffset, layout.bitfieldSize);
+    if (ctx.arrayDims && row.bits === '') restoreDims(ctx.arrayDims, row, name, anchor, m.name, bitOffset);
+    out.push(row);
   }
+}
+
+/** `x[6]` -> `x[2][3]` when DWARF declares that very member so (see ArrayDimsIndex.dimsName). */
+function restoreDims(
+  dims: ArrayDimsIndex,
+  row: MemberRow,
+  name: string,
+  at: Anchor,
+  member: string,
+  bits: number,
+) {
+  const flat = /^\[(\d*)\]$/.exec(row.name.slice(name.length));
+  const rel = bits - at.baseBits;
+  if (!flat || rel % 8 !== 0) return;
+  const suffix = dims.dimsName(at.name, at.prefix + member, rel / 8, Number(flat[1] || 0));
+  if (suffix) row.name = name + suffix;
 }
 
 /** The struct/union a member is declared with, looking through qualifiers only. */

@@ -1,5 +1,6 @@
 import type { KernelRows } from '../../kernel-db/rows.js';
 import type { Btf } from '../btf/types.js';
+import { ArrayDimsIndex, type MemberArrayDims } from './array-dims.js';
 import { rowContext } from './context.js';
 import { funcRows } from './funcs.js';
 import { structRows } from './structs.js';
@@ -18,6 +19,12 @@ export interface RowsFromBtfOptions {
    * function as static, so the prefix says little about the source.
    */
   ignoreLinkage?: boolean;
+  /**
+   * Multi-dimensional array members as DWARF declares them: a member that BTF
+   * gives as `x[6]` is named `x[2][3]` when DWARF says so for that very
+   * member and the element counts agree.
+   */
+  arrayDims?: readonly MemberArrayDims[];
 }
 
 /**
@@ -25,7 +32,8 @@ export interface RowsFromBtfOptions {
  * blob's own types (for split BTF, the module's; the base's are not repeated).
  */
 export function rowsFromBtf(btf: Btf, opts: RowsFromBtfOptions): KernelRows {
-  const ctx = rowContext(btf, opts.pointerSize);
+  const dims = opts.arrayDims?.length ? new ArrayDimsIndex(opts.arrayDims) : undefined;
+  const ctx = rowContext(btf, opts.pointerSize, dims);
   return {
     structs: structRows(ctx, opts.skipStructNames),
     types: typeRows(ctx),

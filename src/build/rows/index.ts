@@ -1,3 +1,4 @@
+export { ArrayDimsIndex, type MemberArrayDims } from './array-dims.js';
 export { type RowContext, rowContext } from './context.js';
 export { flattenMembers } from './flatten.js';
 export { type RowsFromBtfOptions, rowsFromBtf } from './from-btf.js';

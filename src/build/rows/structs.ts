@@ -26,7 +26,7 @@ export function structRows(ctx: RowContext, skip: ReadonlySet<string> = new Set(
     if (body.kind !== 'struct' && body.kind !== 'union') continue;
     if (seen.has(name) || skip.has(name)) continue;
     seen.add(name);
-    rows.push({ name, bytes: body.size, members: flattenMembers(ctx, body, budget) });
+    rows.push({ name, bytes: body.size, members: flattenMembers(ctx, body, budget, name) });
   }
   return rows;
 }

@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runToolOk } from '../../../src/sandbox/exec.js';
+import { sharedPath } from '../../helpers/shared.js';
 
-export const FIXTURE_DIR = '/work/shared/fixtures/kernel-like';
+export const FIXTURE_DIR = sharedPath('fixtures/kernel-like');
 export const FIXTURE_C = join(FIXTURE_DIR, 'kfixture.c');
 export const GOLDEN = join(FIXTURE_DIR, 'golden.json');
 

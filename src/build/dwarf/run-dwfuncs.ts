@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { SurfhiveError } from '../../errors/index.js';
+import { runTool } from '../../sandbox/exec.js';
+import { nativeToolPath } from '../../util/native-tool.js';
+import { type DwfuncsListing, parseDwfuncsListing } from './dwfuncs-output.js';
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+const GIB = 1024 ** 3;
+/** A listing far beyond any real kernel's (Debian 6.1 vmlinux: ~6 MB). */
+const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+
+/** What each dwfuncs exit code means, as a client-safe error. */
+function exitError(code: number | null, signal: string | null): SurfhiveError {
+  switch (code) {
+    case 3:
+      return new SurfhiveError('BAD_INPUT_FILE', 'the input file cannot be read');
+    case 4:
+      return new SurfhiveError('BAD_ELF', 'the input is not a valid ELF file');
+    case 5:
+      return new SurfhiveError('BAD_INPUT_FILE', 'the ELF file has no DWARF debug info');
+    case 6:
+      return new SurfhiveError('BAD_ELF', 'the DWARF debug info of the ELF file is broken');
+    default:
+      return new SurfhiveError('TOOL_FAILED', `dwfuncs failed (${code ?? signal})`);
+  }
+}
+
+/**
+ * One run of the native dwfuncs helper (scripts/build-native.sh builds it) on
+ * an ELF file; `arrays` adds the multi-dimensional array members (`-a`).
+ */
+export async function runDwfuncs(
+  elfPath: string,
+  opts: { arrays: boolean; timeoutMs?: number | undefined },
+): Promise<DwfuncsListing> {
+  const tool = nativeToolPath('dwfuncs');
+  if (!existsSync(tool))
+    throw new SurfhiveError('TOOL_FAILED', 'the dwfuncs helper is not built (run scripts/build-native.sh)');
+  let size: number;
+  try {
+    size = (await stat(elfPath)).size;
+  } catch (err) {
+    throw new SurfhiveError('BAD_INPUT_FILE', 'the input file cannot be read', { cause: err });
+  }
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'surfhive-dwfuncs-'));
+  try {
+    const outFile = path.join(tmp, 'funcs.tsv');
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const res = await runTool(tool, [...(opts.arrays ? ['-a'] : []), elfPath], {
+      timeoutMs,
+      stdoutFile: outFile,
+      // the input is mapped whole: leave room for it above libdw's own needs
+      limits: { memoryBytes: size + 2 * GIB, cpuSeconds: timeoutMs / 1000 + 5 },
+    });
+    if (res.timedOut) throw new SurfhiveError('TOOL_TIMEOUT', `dwfuncs did not finish in ${timeoutMs} ms`);
+    if (res.code !== 0) throw exitError(res.code, res.signal);
+    if ((await stat(outFile)).size > MAX_OUTPUT_BYTES)
+      throw new SurfhiveError('TOOL_FAILED', 'dwfuncs printed more than any kernel needs');
+    return parseDwfuncsListing(await readFile(outFile, 'utf8'));
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,60 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SurfhiveError } from '../errors/index.js';
+import type { Arch } from '../hive/names.js';
+import { runBpfClang } from './clang-run.js';
+import { CompileFailure } from './compile-failure.js';
+import { checkFlags } from './flags.js';
+import { checkIncludes } from './include-guard.js';
+import { type LbcToolchain, lbcToolchain } from './toolchain.js';
+
+export const SOURCE_NAME = 'bpf.c';
+export const OBJECT_NAME = 'bpf.o';
+
+export interface CompileObjectInput {
+  /** The user's bpf.c exactly as received. */
+  source: string;
+  /** Extra compiler arguments, as returned by parseCompileFlags. */
+  flags: readonly string[];
+  /** vmlinux.h of the target kernel. */
+  vmlinuxH: string;
+  arch: Arch;
+  /** An empty scratch directory owned by this job. */
+  jobDir: string;
+  toolchain?: LbcToolchain;
+  timeoutMs?: number;
+}
+
+export interface CompileObjectResult {
+  /** Host path of the BPF object (jobDir/bpf.o). */
+  object: string;
+  /** Compiler warnings, with job-relative paths. */
+  clog: string;
+  durationMs: number;
+}
+
+/**
+ * bpf.c → bpf.o with clang -target bpf. A program that does not build throws
+ * CompileFailure carrying the compiler's messages (paths like `bpf.c:6:13`).
+ */
+export async function compileObject(input: CompileObjectInput): Promise<CompileObjectResult> {
+  const flags = checkFlags(input.flags);
+  checkIncludes(input.source, SOURCE_NAME);
+  const toolchain = input.toolchain ?? lbcToolchain(input.arch);
+  await writeFile(path.join(input.jobDir, SOURCE_NAME), input.source, { mode: 0o644 });
+  const res = await runBpfClang({
+    jobDir: input.jobDir,
+    toolchain,
+    vmlinuxH: input.vmlinuxH,
+    flags,
+    input: SOURCE_NAME,
+    output: OBJECT_NAME,
+    timeoutMs: input.timeoutMs ?? 25_000,
+  });
+  if (res.code !== 0 && res.stderr.startsWith('bwrap:'))
+    throw new SurfhiveError('TOOL_FAILED', 'the compile sandbox could not start');
+  if (res.timedOut) throw new CompileFailure('compile timed out.', res.clog);
+  if (res.truncated) throw new CompileFailure('compile failed: too much compiler output.', res.clog);
+  if (res.code !== 0) throw new CompileFailure('compile failed.', res.clog);
+  return { object: path.join(input.jobDir, OBJECT_NAME), clog: res.clog, durationMs: res.durationMs };
+}

@@ -1,0 +1,111 @@
+import { copyFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SurfhiveError } from '../errors/index.js';
+import type { Arch } from '../hive/names.js';
+import { runTool } from '../sandbox/exec.js';
+import type { LbcDescriptor } from './descriptor.js';
+import { jobSandbox, scrubPaths } from './job-sandbox.js';
+import { type LbcToolchain, lbcToolchain } from './toolchain.js';
+
+export const SHARED_OBJECT_NAME = 'lbc.so';
+const EMBED_OBJECT = 'embed-bpf.o';
+const EMBED_DESCRIPTOR = 'descriptor.json';
+const EMBED_ASM = 'embed.S';
+const STATIC = '/lbc/static';
+
+/**
+ * libbpf and libelf built against this glibc reference fstat@2.33, fcntl64@2.28
+ * and fmemopen@2.22; the runtime's glibc_compat.c provides __wrap_ versions so
+ * the .so loads on targets with glibc 2.17.
+ */
+const WRAPPED = ['fstat', 'fcntl64', 'fmemopen'];
+
+/** The symbols runtime/object.c reads: the BPF object bytes and the NUL-terminated descriptor. */
+const embedAsm = () =>
+  [
+    '  .section .rodata.lbc,"a"',
+    '  .balign 8',
+    '  .globl lbc_embedded_obj',
+    '  .hidden lbc_embedded_obj',
+    'lbc_embedded_obj:',
+    `  .incbin "${EMBED_OBJECT}"`,
+    '  .globl lbc_embedded_obj_end',
+    '  .hidden lbc_embedded_obj_end',
+    'lbc_embedded_obj_end:',
+    '  .byte 0',
+    '  .balign 8',
+    '  .globl lbc_embedded_desc',
+    '  .hidden lbc_embedded_desc',
+    'lbc_embedded_desc:',
+    `  .incbin "${EMBED_DESCRIPTOR}"`,
+    '  .byte 0',
+    '  .section .note.GNU-stack,"",%progbits',
+    '',
+  ].join('\n');
+
+export interface LinkInput {
+  /** The BPF object (e.g. compileObject's result). */
+  object: string;
+  descriptor: LbcDescriptor;
+  arch: Arch;
+  jobDir: string;
+  toolchain?: LbcToolchain;
+  timeoutMs?: number;
+}
+
+export interface LinkResult {
+  /** Host path of jobDir/lbc.so. */
+  sharedObject: string;
+  durationMs: number;
+}
+
+/**
+ * Wraps a BPF object and its descriptor into the pylcc/clcc shared library:
+ * the loader runtime plus static PIC libbpf, libelf and zlib, linked with
+ * -shared, exporting only the ABI, needing nothing but libc on the target.
+ */
+export async function linkSharedObject(input: LinkInput): Promise<LinkResult> {
+  const tc = input.toolchain ?? lbcToolchain(input.arch);
+  const json = JSON.stringify(input.descriptor);
+  await copyFile(input.object, path.join(input.jobDir, EMBED_OBJECT));
+  await writeFile(path.join(input.jobDir, EMBED_DESCRIPTOR), json);
+  await writeFile(path.join(input.jobDir, EMBED_ASM), embedAsm());
+  const lib = (f: string) => `${STATIC}/${f}`;
+  const args = [
+    '-shared',
+    '-fPIC',
+    '-s',
+    '-o',
+    SHARED_OBJECT_NAME,
+    EMBED_ASM,
+    '-Wl,--whole-archive',
+    lib('runtime/liblbcrt.a'),
+    '-Wl,--no-whole-archive',
+    lib('lib/libbpf.a'),
+    lib('lib/libelf.a'),
+    lib('lib/libz.a'),
+    `-Wl,--version-script=${lib('runtime/exports.map')}`,
+    `-Wl,${WRAPPED.map((s) => `--wrap=${s}`).join(',')}`,
+    '-Wl,-z,noexecstack',
+    '-Wl,--no-undefined',
+    '-Wl,--build-id=none',
+    '-static-libgcc',
+  ];
+  const res = await runTool(tc.cc, args, {
+    cwd: input.jobDir,
+    sandbox: jobSandbox(input.jobDir, [{ source: tc.staticDir, dest: STATIC }]),
+    timeoutMs: input.timeoutMs ?? 25_000,
+    maxOutputBytes: 256 * 1024,
+    limits: { fileBytes: 256 * 1024 * 1024 },
+  });
+  if (res.timedOut) throw new SurfhiveError('TOOL_TIMEOUT', 'linking the shared object timed out');
+  if (res.code !== 0) {
+    const err = new SurfhiveError(
+      'TOOL_FAILED',
+      `linking the shared object failed (exit ${res.code ?? res.signal})`,
+    );
+    (err as SurfhiveError & { stderr?: string }).stderr = scrubPaths(res.stderr, [[input.jobDir, '.']]);
+    throw err;
+  }
+  return { sharedObject: path.join(input.jobDir, SHARED_OBJECT_NAME), durationMs: res.durationMs };
+}

@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { artifactPath, type KernelKey } from '../../src/hive/layout.js';
+import { recoverHive, stagingRoot } from '../../src/hive/publish.js';
+import { readKernelMeta } from '../../src/kernel-db/read-meta.js';
+import { runTool } from '../../src/sandbox/exec.js';
+import { ensureCli } from '../helpers/cli.js';
+import { run, tempDir } from './helpers/btf-tools.js';
+import { buildFixtureKernel } from './helpers/fixture-kernel.js';
+
+const LOCAL_BTF = '/sys/kernel/btf/vmlinux';
+const haveLocal = existsSync(LOCAL_BTF);
+
+t.test(
+  'surfhive build --local publishes this machine’s kernel',
+  { skip: !haveLocal && 'no /sys/kernel/btf/vmlinux' },
+  async (t) => {
+    const cli = await ensureCli();
+    const { dir, cleanup } = tempDir('cli-local');
+    t.teardown(cleanup);
+    const res = await runTool('node', [cli, 'build', '--local', '--hive', dir], { timeoutMs: 120_000 });
+    t.equal(res.code, 0, res.stderr);
+    t.match(res.stdout, /published in [\d.]+ s \(\d+ structs, \d+ functions\)/);
+    const key: KernelKey = {
+      arch: os.machine() === 'aarch64' ? 'aarch64' : 'x86_64',
+      release: 'local',
+      ver: os.release(),
+    };
+    t.ok(existsSync(artifactPath(dir, key, 'db')));
+    const again = await runTool('node', [cli, 'build', '--local', '--hive', dir], { timeoutMs: 120_000 });
+    t.match(again.stdout, /already published/);
+  },
+);
+
+t.test('bad command lines fail with a message, not a stack trace', async (t) => {
+  const cli = await ensureCli();
+  const { dir, cleanup } = tempDir('cli-bad');
+  t.teardown(cleanup);
+  const cases = [
+    ['build', '--hive', dir, '--release', 'x', '--arch', 'sparc', '--ver', '1.0', '/etc/hostname'],
+    ['build', '--hive', dir, '--release', '../x', '--arch', 'x86_64', '--ver', '1.0', '/etc/hostname'],
+    ['build', '--hive', dir, '--release', 'x', '--arch', 'x86_64', '--ver', '../../etc', '/etc/hostname'],
+    ['build', '--hive', dir, '--release', 'x', '--arch', 'x86_64', '--ver', '1.0', '/etc/hostname'],
+  ];
+  for (const args of cases) {
+    const res = await runTool('node', [cli, ...args], { timeoutMs: 60_000 });
+    t.equal(res.code, 1, args.join(' '));
+    t.match(res.stderr, /^surfhive: /);
+    t.notMatch(res.stderr, /\n\s+at /, 'no stack trace');
+  }
+  t.notOk(existsSync(join(dir, 'x86_64')), 'nothing published');
+});
+
+t.test(
+  'kill -9 at any point of a build leaves the hive as it was',
+  { skip: !haveLocal && 'no /sys/kernel/btf/vmlinux' },
+  async (t) => {
+    const cli = await ensureCli();
+    const { dir, cleanup } = tempDir('cli-kill');
+    t.teardown(cleanup);
+    const so = await buildFixtureKernel(dir);
+    await run('pahole', ['-J', `--btf_encode_detached=${join(dir, 'fixture.btf')}`, so], dir);
+    const hive = join(dir, 'hive');
+    const key: KernelKey = { arch: 'x86_64', release: 'test', ver: '9.9.9-kill' };
+    const flags = ['build', '--hive', hive, '--release', key.release, '--arch', key.arch, '--ver', key.ver];
+    const first = await runTool('node', [cli, ...flags, join(dir, 'fixture.btf')], { timeoutMs: 120_000 });
+    t.equal(first.code, 0, first.stderr);
+    const fixtureSha = readKernelMeta(artifactPath(hive, key, 'db'))?.input_sha256;
+
+    for (const delayMs of [100, 300, 500, 700, 900, 1100, 1300, 1600]) {
+      const child = spawn('node', [cli, ...flags, '--force', LOCAL_BTF], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      await recoverHive(hive);
+      const meta = readKernelMeta(artifactPath(hive, key, 'db'));
+      const head = readFileSync(artifactPath(hive, key, 'head'), 'utf8');
+      const fromFixture = head.includes('union bpf_attr_like {');
+      t.ok(meta, `after ${delayMs} ms: a complete database is there`);
+      t.equal(
+        meta?.input_sha256 === fixtureSha,
+        fromFixture,
+        `after ${delayMs} ms: database and vmlinux.h agree`,
+      );
+      const dump = await run('bpftool', ['btf', 'dump', 'file', artifactPath(hive, key, 'btf')]);
+      t.equal(dump.stdout.includes("'bpf_attr_like'"), fromFixture, `after ${delayMs} ms: btf agrees`);
+      t.same(
+        readdirSync(stagingRoot(hive)).filter((n) => !n.startsWith('lock-')),
+        [],
+        'no scratch left after recovery',
+      );
+    }
+  },
+);

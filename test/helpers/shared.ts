@@ -1,0 +1,7 @@
+import path from 'node:path';
+import { packageRoot } from '../../src/util/package-root.js';
+
+/** The specs and fixtures folder that sits beside the checkout (`../shared`), or SURFHIVE_SHARED. */
+export const SHARED_DIR = process.env.SURFHIVE_SHARED ?? path.join(packageRoot(), '..', 'shared');
+
+export const sharedPath = (...parts: string[]) => path.join(SHARED_DIR, ...parts);
