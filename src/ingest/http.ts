@@ -1,0 +1,115 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { SurfhiveError } from '../errors/index.js';
+
+/** A download failure worth retrying: network errors, 5xx, 429, stalls, cut connections. */
+export class TransientError extends SurfhiveError {
+  constructor(message: string, cause?: unknown) {
+    super('DOWNLOAD_FAILED', message, cause === undefined ? undefined : { cause });
+  }
+}
+
+const MAX_REDIRECTS = 5;
+
+export function checkHttpUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new SurfhiveError('DOWNLOAD_FAILED', 'mirror gave an invalid URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new SurfhiveError('DOWNLOAD_FAILED', 'mirror pointed to a non-http(s) URL');
+  return parsed;
+}
+
+/** A URL safe to show a client: no credentials, no query. */
+export const showUrl = (url: string | URL) => {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+};
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  url: string;
+  body: Readable;
+}
+
+/**
+ * GET that follows redirects itself, only to http(s), and never decodes content
+ * (byte ranges must refer to the file as stored).
+ */
+export async function httpGet(
+  url: string,
+  opts: { signal?: AbortSignal; headers?: Record<string, string> } = {},
+): Promise<HttpResponse> {
+  let current = checkHttpUrl(url);
+  for (let hop = 0; ; hop++) {
+    let res: Response;
+    try {
+      res = await fetch(current, {
+        redirect: 'manual',
+        signal: opts.signal,
+        headers: { 'accept-encoding': 'identity', 'user-agent': 'surfhive-ingest', ...opts.headers },
+      });
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+      throw new TransientError(`could not reach ${showUrl(current)}`, err);
+    }
+    if (res.status >= 300 && res.status < 400 && res.headers.has('location')) {
+      await res.body?.cancel().catch(() => {});
+      if (hop >= MAX_REDIRECTS) throw new SurfhiveError('DOWNLOAD_FAILED', 'too many redirects');
+      current = checkHttpUrl(new URL(res.headers.get('location')!, current).href);
+      continue;
+    }
+    const body = res.body
+      ? Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>)
+      : Readable.from([] as Buffer[]);
+    return { status: res.status, headers: res.headers, url: current.href, body };
+  }
+}
+
+/** Turns a non-2xx status into the right error: 404 & co are final, 5xx and 429 are worth a retry. */
+export function statusError(status: number, url: string): SurfhiveError {
+  const msg = `${showUrl(url)} answered HTTP ${status}`;
+  return status >= 500 || status === 429 || status === 408
+    ? new TransientError(msg)
+    : new SurfhiveError('DOWNLOAD_FAILED', msg);
+}
+
+/**
+ * Passes a body through, failing it when no byte arrives for stallMs or when it grows past maxBytes.
+ */
+export async function* guardBody(
+  body: Readable,
+  opts: { stallMs: number; maxBytes: number; what: string },
+): AsyncGenerator<Buffer> {
+  let timer: NodeJS.Timeout | undefined;
+  let stalled = false;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      body.destroy(new TransientError(`${opts.what}: no data for ${opts.stallMs} ms`));
+    }, opts.stallMs);
+  };
+  let seen = 0;
+  arm();
+  try {
+    for await (const chunk of body) {
+      arm();
+      seen += (chunk as Buffer).length;
+      if (seen > opts.maxBytes)
+        throw new SurfhiveError('DOWNLOAD_FAILED', `${opts.what} is larger than its limit`);
+      yield chunk as Buffer;
+    }
+  } catch (err) {
+    if (stalled) throw new TransientError(`${opts.what}: no data for ${opts.stallMs} ms`);
+    if (err instanceof SurfhiveError) throw err;
+    throw new TransientError(`${opts.what}: connection failed mid-transfer`, err);
+  } finally {
+    clearTimeout(timer);
+    body.destroy();
+  }
+}

@@ -1,0 +1,114 @@
+import { SurfhiveError } from '../errors/index.js';
+import { type Arch, checkArch, checkRelease, checkVer } from '../hive/names.js';
+import type { Candidate, IndexEntry } from './candidate.js';
+import { CandidateSet } from './candidates.js';
+import {
+  baseUrl,
+  builtinCatalog,
+  type Catalog,
+  debArch,
+  fillTemplate,
+  type MirrorOverrides,
+  type ReleaseSpec,
+  type RepoSpec,
+  releaseSpec,
+} from './catalog.js';
+import { readDebPackages } from './deb-packages.js';
+import { readListing } from './dir-listing.js';
+import { DEFAULT_INDEX_FETCH, type IndexFetchOptions } from './index-fetch.js';
+import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './retry.js';
+import { readRepodata } from './rpm-repodata.js';
+import { compareVer, matchVersion } from './version-match.js';
+
+export interface ListRequest {
+  release: string;
+  arch: Arch;
+  mirrors?: MirrorOverrides;
+  /** Defaults to the built-in catalog. */
+  catalog?: Catalog;
+  signal?: AbortSignal;
+  fetch?: Partial<IndexFetchOptions>;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface ResolveRequest extends ListRequest {
+  /** Short (`4.19.91-23.4`) or full `uname -r`, or a Debian/Ubuntu package version. */
+  version: string;
+}
+
+const SHOWN = 20;
+
+/** Every kernel debuginfo package the release's mirrors offer for this arch, in version order. */
+export async function listPackages(req: ListRequest): Promise<Candidate[]> {
+  const set = await scan(req);
+  return set.all().sort((a, b) => compareVer(a.ver, b.ver));
+}
+
+/** The one package a version means; AMBIGUOUS_VERSION lists the choices, KERNEL_NOT_FOUND if none. */
+export async function resolvePackage(req: ResolveRequest): Promise<Candidate> {
+  const version = checkVer(req.version);
+  const set = await scan(req, version);
+  const found = matchVersion(set.all(), version).sort((a, b) => compareVer(a.ver, b.ver));
+  if (found.length === 1) return found[0]!;
+  if (found.length === 0)
+    throw new SurfhiveError(
+      'KERNEL_NOT_FOUND',
+      `no ${req.release} kernel debuginfo package for that version on ${req.arch} (see --list)`,
+    );
+  const names = found.slice(0, SHOWN).map((c) => c.ver);
+  const more = found.length > SHOWN ? ` and ${found.length - SHOWN} more` : '';
+  const err = new SurfhiveError(
+    'AMBIGUOUS_VERSION',
+    `that version matches ${found.length} kernels: ${names.join(', ')}${more}; give a fuller version`,
+  );
+  (err as SurfhiveError & { candidates?: string[] }).candidates = found.map((c) => c.ver);
+  throw err;
+}
+
+/** Reads the repositories in catalog order; stops early once `exact` is found as a full `uname -r`. */
+async function scan(req: ListRequest, exact?: string): Promise<CandidateSet> {
+  checkRelease(req.release);
+  const arch = checkArch(req.arch);
+  const spec = releaseSpec(req.catalog ?? builtinCatalog(), req.release);
+  const set = new CandidateSet(req.release, spec, arch);
+  const fetchOpts: IndexFetchOptions = { ...DEFAULT_INDEX_FETCH, ...req.fetch, signal: req.signal };
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...req.retry, signal: req.signal };
+  let present = 0;
+  for (const repo of spec.repos) {
+    const entries = await withRetries(() => readRepo(req, spec, repo, set.wants, fetchOpts), retry);
+    if (!entries) continue;
+    present++;
+    for (const e of entries) set.add(e);
+    if (exact !== undefined && set.has(exact)) break;
+  }
+  if (present === 0)
+    throw new SurfhiveError(
+      'DOWNLOAD_FAILED',
+      `none of the ${spec.repos.length} ${req.release} repositories exist on the mirror`,
+    );
+  return set;
+}
+
+function readRepo(
+  req: ListRequest,
+  spec: ReleaseSpec,
+  repo: RepoSpec,
+  wants: (name: string) => boolean,
+  opts: IndexFetchOptions,
+): Promise<IndexEntry[] | undefined> {
+  const base = baseUrl(req.release, spec, repo, req.mirrors ?? {});
+  const vars = { arch: req.arch, debarch: debArch(req.arch) };
+  switch (repo.kind) {
+    case 'repodata':
+      return readRepodata(`${base}/${fillTemplate(repo.path, vars)}`, wants, opts);
+    case 'listing':
+      return readListing(`${base}/${fillTemplate(repo.path, vars)}`, wants, opts);
+    case 'deb':
+      return readDebPackages(
+        base,
+        { suite: repo.suite, component: repo.component, debArch: vars.debarch },
+        wants,
+        opts,
+      );
+  }
+}
