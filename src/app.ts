@@ -2,18 +2,22 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { installErrorHandling } from './api/errors.js';
+import { compileCommand } from './api/lbc/compile-commands.js';
 import { koCommand } from './api/lbc/ko-command.js';
 import { defaultLbcCommands } from './api/lbc/lookup-commands.js';
 import { lbcRoutes } from './api/lbc/route.js';
 import type { LbcCommandTable } from './api/lbc/types.js';
 import { createMetrics, type Metrics } from './api/metrics.js';
+import { compileRoutes } from './api/rest/compile.js';
 import { restRoutes } from './api/rest/index.js';
 import { openApiRoutes, registerOpenApi } from './api/rest/openapi.js';
+import type { CompileService } from './compile/service.js';
 import type { Config } from './config/config.js';
 import { HiveRegistry, type RegistryOptions } from './hive/registry.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { KernelLookup } from './lookup/kernel-lookup.js';
 import { packageRoot } from './util/package-root.js';
+import { wireCompile } from './wiring/compile.js';
 
 export type { LbcAnswer, LbcCommand, LbcCommandTable, LbcContext, LbcRequest } from './api/lbc/types.js';
 
@@ -38,6 +42,7 @@ export interface SurfhiveServices {
   metrics: Metrics;
   /** The live /lbc command table: entries set here before or after listen are used. */
   lbcCommands: LbcCommandTable;
+  compile: CompileService;
 }
 
 declare module 'fastify' {
@@ -75,12 +80,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     answerCacheBytes: opts.answerCacheBytes,
     events: metrics.lookupEvents,
   });
+  const compile = await wireCompile(config, registry);
   const lbcCommands: LbcCommandTable = {
     ...defaultLbcCommands(),
     ko: koCommand(config.workDir),
+    c: compileCommand(compile.service, 'so'),
+    obj: compileCommand(compile.service, 'o'),
     ...opts.lbcCommands,
   };
-  app.decorate('surfhive', { config, registry, lookup, metrics, lbcCommands });
+  app.decorate('surfhive', { config, registry, lookup, metrics, lbcCommands, compile: compile.service });
 
   installErrorHandling(app);
   if (logger.isLevelEnabled('debug')) {
@@ -97,6 +105,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.addHook('onClose', async () => {
     registry.close();
     lookup.close();
+    await compile.close();
   });
 
   const docs = opts.docs !== false;
@@ -109,6 +118,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     bodyLimit: config.bodyLimit,
   });
   await app.register(restRoutes, { lookup, registry, metrics });
+  await app.register(async (api) => compileRoutes(api, { compile: compile.service }), { prefix: '/api/v1' });
   if (docs) await app.register(openApiRoutes);
   return app;
 }

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fail } from '../errors/index.js';
 import type { Arch } from '../hive/names.js';
+import { packageRoot } from '../util/package-root.js';
 
 /** Host paths of everything a compile for one target arch needs besides the user's source. */
 export interface LbcToolchain {
@@ -21,17 +21,6 @@ export interface LbcToolchain {
 const HOST_ARCH: Arch | undefined =
   process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : undefined;
 
-/** The checkout root: the nearest parent holding native/lbc/lbc.h (works from src/ and dist/src/). */
-function findRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'native', 'lbc', 'lbc.h'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) return fail('UNAVAILABLE', 'the lbc header is not installed');
-    dir = up;
-  }
-}
-
 /** `-D__TARGET_ARCH_*` for bpf_tracing.h's register macros. */
 export const targetArchDefine = (arch: Arch) =>
   arch === 'x86_64' ? '-D__TARGET_ARCH_x86' : '-D__TARGET_ARCH_arm64';
@@ -46,7 +35,7 @@ export function lbcToolchain(
   arch: Arch,
   overrides: Partial<LbcToolchain> & { root?: string } = {},
 ): LbcToolchain {
-  const root = overrides.root ?? findRoot();
+  const root = overrides.root ?? packageRoot();
   const staticDir = overrides.staticDir ?? path.join(root, 'build', 'static', arch);
   const tc: LbcToolchain = {
     arch,

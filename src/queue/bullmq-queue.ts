@@ -107,6 +107,12 @@ export class BullQueue<D, R> implements JobQueue<D, R> {
     }
   }
 
+  async remove(id: string): Promise<void> {
+    const job = await Job.fromId(this.queue, id);
+    const state = await job?.getState();
+    if (job && (state === 'completed' || state === 'failed')) await job.remove();
+  }
+
   async backlog(): Promise<number> {
     return this.queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized');
   }
@@ -122,7 +128,7 @@ export class BullQueue<D, R> implements JobQueue<D, R> {
 export function startBullWorker<D, R>(
   queueName: string,
   processor: Processor<D, R>,
-  opts: { connection: Redis; concurrency: number; prefix?: string },
+  opts: { connection: Redis; concurrency: number; prefix?: string; lockMs?: number },
 ): Worker {
   return new Worker(
     queueName,
@@ -144,8 +150,8 @@ export function startBullWorker<D, R>(
       concurrency: opts.concurrency,
       prefix: opts.prefix,
       // A worker killed mid-job loses its lock; the job is then retried by another worker.
-      lockDuration: 30_000,
-      stalledInterval: 15_000,
+      lockDuration: opts.lockMs ?? 30_000,
+      stalledInterval: Math.max(500, Math.floor((opts.lockMs ?? 30_000) / 2)),
       maxStalledCount: 2,
     },
   );

@@ -76,6 +76,11 @@ export class InlineQueue<D, R> implements JobQueue<D, R> {
     throw new JobFailedError(e.state.error ?? 'job failed', e.unrecoverable);
   }
 
+  async remove(id: string): Promise<void> {
+    const e = this.jobs.get(id);
+    if (e && (e.state.status === 'completed' || e.state.status === 'failed')) this.jobs.delete(id);
+  }
+
   async backlog(): Promise<number> {
     return this.pending.length + this.running;
   }

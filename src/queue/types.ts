@@ -42,6 +42,8 @@ export interface JobQueue<D, R> {
   get(id: string): Promise<JobState<R> | undefined>;
   /** Resolves with the result, rejects with the job's error, or with a timeout error. */
   wait(id: string, timeoutMs: number): Promise<R>;
+  /** Forgets a finished job so that its id can be submitted again. */
+  remove(id: string): Promise<void>;
   /** Number of jobs waiting or running. */
   backlog(): Promise<number>;
   close(): Promise<void>;

@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import type { CompileService } from '../../compile/service.js';
+import { isSurfhiveError } from '../../errors/index.js';
+import type { LbcCommand } from './types.js';
+
+/** Clients give up after 30 s; answer a little before that. */
+export const LBC_COMPILE_WAIT_MS = 28_000;
+
+/**
+ * `c` (a pylcc/clcc `.so`) and `obj` (a BPF object). Failures keep the
+ * client's shape: `log` is not `ok.`, the payload is null and `clog` holds
+ * the compiler's messages.
+ */
+export function compileCommand(service: CompileService, output: 'so' | 'o'): LbcCommand {
+  const field = output === 'so' ? 'so' : 'obj';
+  const failed = (log: string, clog = '') => ({ log, [field]: null, clog });
+  return async (req) => {
+    const { code, env } = req.fields;
+    if (typeof code !== 'string' || code.length === 0) return failed('bad code key.');
+    if (env !== undefined && env !== null && typeof env !== 'string') return failed('bad env key.');
+    let status: Awaited<ReturnType<CompileService['wait']>>;
+    try {
+      const submitted = await service.submit({
+        source: code,
+        env: env ?? '',
+        arch: req.arch,
+        ver: req.ver,
+        output,
+      });
+      status = await service.wait(submitted.id, LBC_COMPILE_WAIT_MS);
+    } catch (err) {
+      if (isSurfhiveError(err) && err.kind === 'KERNEL_NOT_FOUND') return failed('version not support.');
+      if (isSurfhiveError(err) && err.statusCode < 500) return failed(err.message);
+      throw err;
+    }
+    if (status.status === 'completed' && status.artifactPath) {
+      const bytes = await readFile(status.artifactPath);
+      return { log: 'ok.', [field]: bytes.toString('base64'), clog: status.clog ?? '' };
+    }
+    if (status.status === 'failed') return failed(status.error ?? 'compile failed.', status.clog);
+    return failed('compile is still running; try again.');
+  };
+}

@@ -1,0 +1,167 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ARTIFACT_NAMES } from '../../compile/outcome.js';
+import type { OutputKind } from '../../compile/request.js';
+import type { CompileService, CompileStatus } from '../../compile/service.js';
+import { SurfhiveError } from '../../errors/index.js';
+import type { Arch } from '../../hive/names.js';
+import { archSchema, errorSchema, verSchema } from './schemas.js';
+import { sendHiveFile } from './send-file.js';
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+} as const;
+
+const statusSchema = {
+  type: 'object',
+  required: ['id', 'status', 'cached'],
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string', enum: ['waiting', 'active', 'completed', 'failed'] },
+    cached: { type: 'boolean' },
+    clog: { type: 'string' },
+    error: { type: 'string' },
+    artifact: {
+      type: 'object',
+      required: ['size', 'sha256', 'url'],
+      properties: { size: { type: 'integer' }, sha256: { type: 'string' }, url: { type: 'string' } },
+    },
+  },
+} as const;
+
+const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+  413: errorSchema,
+  429: errorSchema,
+  503: errorSchema,
+};
+
+const publicStatus = (s: CompileStatus) => ({
+  id: s.id,
+  status: s.status,
+  cached: s.cached,
+  ...(s.clog !== undefined && { clog: s.clog }),
+  ...(s.error !== undefined && { error: s.error }),
+  ...(s.artifact && { artifact: { ...s.artifact, url: `/api/v1/compile/${s.id}/artifact` } }),
+});
+
+const finished = (s: CompileStatus) => s.status === 'completed' || s.status === 'failed';
+
+function reply(res: FastifyReply, s: CompileStatus) {
+  return res.code(finished(s) ? 200 : 202).send(publicStatus(s));
+}
+
+/** The compile job API: submit (optionally waiting), status, artifact, compiler log. */
+export async function compileRoutes(app: FastifyInstance, deps: { compile: CompileService }): Promise<void> {
+  const service = deps.compile;
+  app.post<{
+    Body: { source: string; env?: string; arch: Arch; ver: string; output: OutputKind };
+    Querystring: { wait?: number };
+  }>(
+    '/compile',
+    {
+      bodyLimit: 2 * 1024 * 1024,
+      schema: {
+        summary:
+          'Compile a bpf.c for a stored kernel into a BPF object (o) or a pylcc/clcc shared object (so)',
+        tags: ['compile'],
+        body: {
+          type: 'object',
+          required: ['source', 'arch', 'ver', 'output'],
+          additionalProperties: false,
+          properties: {
+            source: { type: 'string', minLength: 1, maxLength: 1024 * 1024 },
+            env: { type: 'string', maxLength: 4096 },
+            arch: archSchema,
+            ver: verSchema,
+            output: { type: 'string', enum: ['o', 'so'] },
+          },
+        },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { wait: { type: 'integer', minimum: 0, maximum: 30 } },
+        },
+        response: { 200: statusSchema, 202: statusSchema, ...errors },
+      },
+    },
+    async (request, res) => {
+      const b = request.body;
+      const submitted = await service.submit({
+        source: b.source,
+        env: b.env ?? '',
+        arch: b.arch,
+        ver: b.ver,
+        output: b.output,
+      });
+      const wait = (request.query.wait ?? 0) * 1000;
+      return reply(
+        res,
+        wait > 0 && !finished(submitted) ? await service.wait(submitted.id, wait) : submitted,
+      );
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { wait?: number } }>(
+    '/compile/:id',
+    {
+      schema: {
+        summary: 'Status of a compile job',
+        tags: ['compile'],
+        params: idParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { wait: { type: 'integer', minimum: 0, maximum: 30 } },
+        },
+        response: { 200: statusSchema, 202: statusSchema, ...errors },
+      },
+    },
+    async (request, res) =>
+      reply(res, await service.wait(request.params.id, (request.query.wait ?? 0) * 1000)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/compile/:id/artifact',
+    {
+      schema: {
+        summary: 'Download the compiled object or shared object',
+        tags: ['compile'],
+        params: idParams,
+        response: { 200: { type: 'string', format: 'binary' }, ...errors },
+      },
+    },
+    async (request, res) => {
+      const s = await service.status(request.params.id);
+      if (s.status !== 'completed' || !s.artifactPath) {
+        throw new SurfhiveError('ARTIFACT_NOT_FOUND', `compile ${s.id} has no artifact (status ${s.status})`);
+      }
+      const name = s.output ? ARTIFACT_NAMES[s.output] : 'artifact.bin';
+      return sendHiveFile(request, res, s.artifactPath, 'application/octet-stream', name);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/compile/:id/log',
+    {
+      schema: {
+        summary: 'The compiler messages of a finished compile',
+        tags: ['compile'],
+        params: idParams,
+        response: { 200: { type: 'string' }, ...errors },
+      },
+    },
+    async (request, res) => {
+      const s = await service.status(request.params.id);
+      if (!finished(s)) throw new SurfhiveError('ARTIFACT_NOT_FOUND', `compile ${s.id} has not finished`);
+      return res
+        .type('text/plain; charset=utf-8')
+        .send([s.clog ?? '', s.error ?? ''].filter(Boolean).join('\n'));
+    },
+  );
+}

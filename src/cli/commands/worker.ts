@@ -1,0 +1,98 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { compileProcessor } from '../../../workers/compile-processor.js';
+import { ApiHeaders, HiveHeaders, type KernelHeaders } from '../../compile/kernel-headers.js';
+import type { CompileOutcome } from '../../compile/outcome.js';
+import type { CompileJobData } from '../../compile/request.js';
+import { CompileCache } from '../../compile/result-cache.js';
+import { ApiStore, CacheStore, type ResultStore } from '../../compile/result-store.js';
+import { type Config, loadConfig } from '../../config/config.js';
+import { SurfhiveError } from '../../errors/index.js';
+import { HiveRegistry } from '../../hive/registry.js';
+import { createLogger } from '../../log/logger.js';
+import { redisConnection, startBullWorker } from '../../queue/bullmq-queue.js';
+import { COMPILE_QUEUE } from '../../wiring/compile.js';
+
+interface WorkerFlags {
+  hive?: string;
+  api?: string;
+  concurrency?: string;
+}
+
+const DRAIN_DEADLINE_MS = 30_000;
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('run compile jobs from the Redis queue (REDIS_URL)')
+    .option('--api <url>', 'API to fetch vmlinux.h from and return artifacts to (env SURFHIVE_API_URL)')
+    .option('--hive <dir>', 'or: work on the API’s hive directly (same disk)')
+    .option('--concurrency <n>', 'jobs at once (env SURFHIVE_COMPILE_CONCURRENCY, default 2)')
+    .action(async (flags: WorkerFlags) => {
+      const config = loadConfig(process.env, {
+        hive: flags.hive,
+        apiUrl: flags.api,
+        compileConcurrency: flags.concurrency === undefined ? undefined : Number(flags.concurrency),
+      });
+      await runWorker(config, flags.hive !== undefined || config.apiUrl === undefined);
+    });
+}
+
+async function runWorker(config: Config, onHiveDisk: boolean): Promise<void> {
+  if (!config.redisUrl) throw new SurfhiveError('INVALID_FIELD', 'surfhive worker needs REDIS_URL');
+  const logger = createLogger(config.logLevel).child({ role: 'worker' });
+  let headers: KernelHeaders;
+  let results: ResultStore;
+  let registry: HiveRegistry | undefined;
+  if (onHiveDisk) {
+    registry = new HiveRegistry(config.hive, { logger, watch: false, pollMs: 5_000 });
+    await registry.start();
+    headers = new HiveHeaders(registry);
+    results = new CacheStore(new CompileCache(config.compileCacheDir));
+  } else {
+    if (!config.workerToken)
+      throw new SurfhiveError('INVALID_FIELD', 'a remote worker needs SURFHIVE_WORKER_TOKEN');
+    headers = new ApiHeaders(config.apiUrl!, path.join(config.workDir, 'headers'));
+    results = new ApiStore(config.apiUrl!, config.workerToken);
+  }
+  const connection = redisConnection(config.redisUrl, 'worker');
+  const processor = compileProcessor({ headers, results, workRoot: path.join(config.workDir, 'compile') });
+  const worker = startBullWorker<CompileJobData, CompileOutcome>(
+    COMPILE_QUEUE,
+    async (job) => {
+      const log = logger.child({ job: job.id, attempt: job.attempt });
+      log.info({ arch: job.data.arch, ver: job.data.ver, output: job.data.output }, 'compile started');
+      try {
+        const outcome = await processor(job);
+        log.info({ ms: outcome.timings?.totalMs }, 'compile done');
+        return outcome;
+      } catch (err) {
+        log.warn({ err }, 'compile failed');
+        throw err;
+      }
+    },
+    {
+      connection,
+      concurrency: config.compileConcurrency,
+      prefix: config.queuePrefix,
+      lockMs: config.workerLockMs,
+    },
+  );
+  worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  logger.info({ concurrency: config.compileConcurrency, onHiveDisk }, 'worker ready');
+
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'draining: finishing running jobs');
+    setTimeout(() => process.exit(1), DRAIN_DEADLINE_MS).unref();
+    worker
+      .close()
+      .then(() => {
+        registry?.close();
+        connection.disconnect();
+        process.exit(0);
+      })
+      .catch(() => process.exit(1));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

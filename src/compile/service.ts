@@ -1,0 +1,108 @@
+import { SurfhiveError } from '../errors/index.js';
+import type { HiveRegistry } from '../hive/registry.js';
+import type { JobQueue } from '../queue/types.js';
+import { compileKey, kernelHeaderId, toolchainId } from './cache-key.js';
+import type { CompileOutcome } from './outcome.js';
+import { type CompileJobData, type CompileRequest, checkCompileRequest } from './request.js';
+import type { CompileCache } from './result-cache.js';
+import { lbcToolchain } from './toolchain.js';
+
+export type CompileState = 'waiting' | 'active' | 'completed' | 'failed';
+
+export interface CompileStatus {
+  id: string;
+  status: CompileState;
+  cached: boolean;
+  clog?: string;
+  error?: string;
+  output?: 'o' | 'so';
+  artifact?: { size: number; sha256: string };
+  /** Host path of the artifact; never sent to clients. */
+  artifactPath?: string;
+}
+
+export interface CompileServiceOptions {
+  queue: JobQueue<CompileJobData, CompileOutcome>;
+  cache: CompileCache;
+  registry: HiveRegistry;
+  /** Jobs waiting or running past which new compiles are refused (503). */
+  maxBacklog: number;
+}
+
+/**
+ * Compile requests in, outcomes out: answers from the content-addressed cache
+ * when it can, and queues one job per distinct key otherwise (the key is the
+ * job id, so concurrent identical requests compile once).
+ */
+export class CompileService {
+  constructor(private readonly opts: CompileServiceOptions) {}
+
+  async submit(raw: CompileRequest): Promise<CompileStatus> {
+    const req = checkCompileRequest(raw);
+    const res = await this.opts.registry.resolve(req.arch, req.ver);
+    if (res.status === 'conflict')
+      throw new SurfhiveError('KERNEL_CONFLICT', `kernel ${req.ver} is ambiguous in the hive`);
+    const head = res.status === 'ok' ? res.kernel.artifacts.head?.path : undefined;
+    if (!head) throw new SurfhiveError('KERNEL_NOT_FOUND', 'version not support.');
+    const key = compileKey(req, await kernelHeaderId(head), await toolchainId(lbcToolchain(req.arch)));
+    const cached = await this.fromCache(key, true);
+    if (cached) return cached;
+    const existing = await this.opts.queue.get(key);
+    if (existing && existing.status !== 'failed' && existing.status !== 'completed') {
+      return { id: key, status: existing.status === 'active' ? 'active' : 'waiting', cached: false };
+    }
+    if (existing) await this.opts.queue.remove(key);
+    if ((await this.opts.queue.backlog()) >= this.opts.maxBacklog) {
+      throw new SurfhiveError('QUEUE_FULL', 'too many compiles are waiting; retry later');
+    }
+    await this.opts.queue.submit('compile', { ...req, key }, { jobId: key });
+    return { id: key, status: 'waiting', cached: false };
+  }
+
+  async status(id: string): Promise<CompileStatus> {
+    const done = await this.fromCache(id, false);
+    if (done) return done;
+    const job = await this.opts.queue.get(id);
+    if (!job) throw new SurfhiveError('JOB_NOT_FOUND', 'no such compile job');
+    switch (job.status) {
+      case 'active':
+        return { id, status: 'active', cached: false };
+      case 'completed':
+      case 'failed':
+        // Finished, but no outcome was stored: an infrastructure fault that outlived its retries.
+        return {
+          id,
+          status: 'failed',
+          cached: false,
+          error: 'the compile could not be completed; retry later',
+        };
+      default:
+        return { id, status: 'waiting', cached: false };
+    }
+  }
+
+  /** Waits up to `ms` for the job to finish, then answers its status. */
+  async wait(id: string, ms: number): Promise<CompileStatus> {
+    const now = await this.status(id);
+    if (now.status === 'completed' || now.status === 'failed' || ms <= 0) return now;
+    // A failed job or a timeout both end the wait; the stored outcome (if any) tells the rest.
+    await this.opts.queue.wait(id, ms).catch(() => undefined);
+    return this.status(id);
+  }
+
+  private async fromCache(key: string, cached: boolean): Promise<CompileStatus | undefined> {
+    const hit = await this.opts.cache.get(key);
+    if (!hit) return undefined;
+    const { outcome } = hit;
+    return {
+      id: key,
+      status: outcome.status,
+      cached,
+      clog: outcome.clog,
+      error: outcome.error,
+      output: outcome.output,
+      artifact: outcome.artifact,
+      artifactPath: hit.artifactPath,
+    };
+  }
+}

@@ -1,0 +1,20 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildLocalKernel } from '../../src/build/local-kernel.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
+import type { KernelKey } from '../../src/hive/layout.js';
+import { createLogger } from '../../src/log/logger.js';
+
+/** A temp hive holding this machine's own kernel, built by the real builder from /sys/kernel/btf/vmlinux. */
+export async function localHive(overrides: Partial<Config> = {}): Promise<{
+  hive: string;
+  key: KernelKey;
+  config: Config;
+  cleanup: () => void;
+}> {
+  const hive = mkdtempSync(path.join(os.tmpdir(), 'surfhive-local-'));
+  const { key } = await buildLocalKernel({ hive, logger: createLogger('silent') });
+  const config = loadConfig({}, { hive, logLevel: 'silent', ...overrides });
+  return { hive, key, config, cleanup: () => rmSync(hive, { recursive: true, force: true }) };
+}

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { UnrecoverableError } from 'bullmq';
+import { compileObject } from '../src/compile/compile-object.js';
+import { compileSharedObject } from '../src/compile/compile-shared-object.js';
+import { parseCompileFlags } from '../src/compile/flags.js';
+import type { KernelHeaders } from '../src/compile/kernel-headers.js';
+import type { CompileOutcome } from '../src/compile/outcome.js';
+import type { CompileJobData } from '../src/compile/request.js';
+import type { ResultStore } from '../src/compile/result-store.js';
+import { isSurfhiveError, type SurfhiveError } from '../src/errors/index.js';
+import type { JobContext } from '../src/queue/types.js';
+
+export interface CompileProcessorDeps {
+  headers: KernelHeaders;
+  results: ResultStore;
+  /** Scratch space; each job gets its own directory, removed afterwards. */
+  workRoot: string;
+}
+
+/** Errors that are the user's (their program, their flags, their kernel choice): never retried. */
+const USER_ERRORS = new Set([
+  'COMPILE_FAILED',
+  'BAD_FLAGS',
+  'INVALID_FIELD',
+  'KERNEL_NOT_FOUND',
+  'BODY_TOO_LARGE',
+]);
+
+/**
+ * One compile job: vmlinux.h of the kernel, then bpf.o (and lbc.so), into the
+ * result store. A user's error is stored as a failed outcome and fails the job
+ * at once; anything else is thrown as is, so the queue retries it.
+ */
+export const compileProcessor =
+  (deps: CompileProcessorDeps) =>
+  async (job: JobContext<CompileJobData>): Promise<CompileOutcome> => {
+    const { data } = job;
+    await mkdir(deps.workRoot, { recursive: true });
+    const jobDir = await mkdtemp(path.join(deps.workRoot, 'job-'));
+    try {
+      const vmlinuxH = await deps.headers.vmlinuxH(data.arch, data.ver);
+      const started = performance.now();
+      let artifactFile: string;
+      let clog: string;
+      if (data.output === 'o') {
+        const r = await compileObject({
+          source: data.source,
+          flags: parseCompileFlags(data.env),
+          vmlinuxH,
+          arch: data.arch,
+          jobDir,
+        });
+        artifactFile = r.object;
+        clog = r.clog;
+      } else {
+        const r = await compileSharedObject({
+          source: data.source,
+          env: data.env,
+          kernVersion: data.ver,
+          arch: data.arch,
+          vmlinuxH,
+          jobDir,
+        });
+        artifactFile = r.sharedObject;
+        clog = r.clog;
+      }
+      const bytes = await readFile(artifactFile);
+      const outcome: CompileOutcome = {
+        status: 'completed',
+        output: data.output,
+        clog,
+        artifact: { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+        timings: { totalMs: Math.round(performance.now() - started) },
+      };
+      await deps.results.put(data.key, outcome, artifactFile);
+      await job.log(`compiled ${data.output} in ${outcome.timings?.totalMs} ms`);
+      return outcome;
+    } catch (err) {
+      if (isSurfhiveError(err) && USER_ERRORS.has(err.kind)) {
+        const clog = (err as SurfhiveError & { clog?: string }).clog ?? '';
+        await deps.results.put(data.key, { status: 'failed', output: data.output, clog, error: err.message });
+        throw new UnrecoverableError(err.message);
+      }
+      throw err;
+    } finally {
+      await rm(jobDir, { recursive: true, force: true });
+    }
+  };

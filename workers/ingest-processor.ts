@@ -1,0 +1,289 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { UnrecoverableError } from 'bullmq';
+import { type BuildStats, buildKernel } from '../src/build/pipeline.js';
+import { isSurfhiveError, SurfhiveError } from '../src/errors/index.js';
+import { withKernelLock } from '../src/hive/kernel-lock.js';
+import { artifactDir, artifactPath, type KernelKey } from '../src/hive/layout.js';
+import { type Arch, checkArch, checkRelease, checkVer } from '../src/hive/names.js';
+import { makeStagingDir } from '../src/hive/publish.js';
+import type { Candidate } from '../src/ingest/candidate.js';
+import { type Catalog, checkBaseUrl, type MirrorOverrides } from '../src/ingest/catalog.js';
+import type { DownloadOptions } from '../src/ingest/download.js';
+import { downloadAndExtract } from '../src/ingest/download-extract.js';
+import { type ExtractedKernel, extractKernel } from '../src/ingest/extract.js';
+import type { ExtractCaps } from '../src/ingest/extract-policy.js';
+import { showUrl, TransientError } from '../src/ingest/http.js';
+import type { IndexFetchOptions } from '../src/ingest/index-fetch.js';
+import { resolvePackage } from '../src/ingest/resolve.js';
+import type { RetryPolicy } from '../src/ingest/retry.js';
+import { readKernelMeta } from '../src/kernel-db/read-meta.js';
+import type { Logger } from '../src/log/logger.js';
+import type { JobContext, Processor } from '../src/queue/types.js';
+import { progressReporter } from './ingest-progress.js';
+
+export interface IngestJobData {
+  release: string;
+  /** Short (`4.19.91-23.4`) or full `uname -r`, or the package version. */
+  version: string;
+  arch: Arch;
+  mirrors?: MirrorOverrides;
+  /** Keep the package under `<hive>/<arch>/pack/<release>/` (default true). */
+  keepPackage?: boolean;
+  /** Rebuild even if the kernel is already in the hive. */
+  force?: boolean;
+  /** Also extract and index the module debug files (slow: one pahole run per module). */
+  modules?: boolean;
+}
+
+export interface IngestTimings {
+  resolveMs: number;
+  downloadMs: number;
+  extractMs: number;
+  buildMs: number;
+  totalMs: number;
+}
+
+export interface IngestResult {
+  kernel: KernelKey;
+  published: boolean;
+  package?: { fileName: string; bytes: number; sha256: string; kept: boolean };
+  stats?: BuildStats;
+  /** Download and decompression ran at the same time. */
+  overlapped?: boolean;
+  timings: IngestTimings;
+}
+
+export interface IngestDeps {
+  hive: string;
+  logger: Logger;
+  catalog?: Catalog;
+  download?: Omit<DownloadOptions, 'signal' | 'onProgress'>;
+  fetch?: Partial<IndexFetchOptions>;
+  retry?: Partial<RetryPolicy>;
+  caps?: Partial<ExtractCaps>;
+  /** Called after a kernel is published (e.g. to refresh the registry). */
+  onPublished?: (key: KernelKey) => Promise<void> | void;
+}
+
+/** The job id for an ingest: one per (release, arch, version), so one kernel is never queued twice. */
+export const ingestJobId = (d: Pick<IngestJobData, 'release' | 'arch' | 'version'>) =>
+  `ingest-${d.arch}-${d.release}-${d.version}`;
+
+/** Checks a job's data as it comes from a client: every field is hostile. */
+export function checkIngestData(raw: IngestJobData): IngestJobData {
+  const mirrors: MirrorOverrides = {};
+  for (const [key, url] of Object.entries(raw.mirrors ?? {})) {
+    if (!/^[a-z][a-z0-9_-]{0,31}(\.[a-z][a-z0-9_-]{0,31})?$/.test(key))
+      throw new SurfhiveError('INVALID_FIELD', 'mirror keys must look like RELEASE or RELEASE.BASE');
+    mirrors[key] = checkBaseUrl(String(url), key);
+  }
+  return {
+    release: checkRelease(raw.release),
+    version: checkVer(raw.version),
+    arch: checkArch(raw.arch),
+    mirrors,
+    keepPackage: raw.keepPackage !== false,
+    force: raw.force === true,
+    modules: raw.modules === true,
+  };
+}
+
+/**
+ * One ingest: resolve → download and extract at once → build → publish. Runs in the CLI
+ * process as is, and inside a queue through `ingestProcessor`. Throws SurfhiveErrors.
+ * All scratch files live in one staging directory of the hive, removed on every failure
+ * (and by `recoverHive` after a kill -9), so a failed or killed ingest publishes nothing.
+ */
+export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>): Promise<IngestResult> {
+  const data = checkIngestData(job.data);
+  const { hive, logger } = deps;
+  const started = Date.now();
+  const report = progressReporter(job);
+  const timings: IngestTimings = { resolveMs: 0, downloadMs: 0, extractMs: 0, buildMs: 0, totalMs: 0 };
+  const done = () => ({ ...timings, totalMs: Date.now() - started });
+
+  await report.log(`resolving ${data.release} ${data.version} (${data.arch})`);
+  report.phase('resolve');
+  const cand = await resolvePackage({
+    release: data.release,
+    version: data.version,
+    arch: data.arch,
+    mirrors: data.mirrors,
+    catalog: deps.catalog,
+    signal: job.signal,
+    fetch: deps.fetch,
+    retry: deps.retry,
+  });
+  timings.resolveMs = Date.now() - started;
+  const key: KernelKey = { arch: cand.arch, release: cand.release, ver: cand.ver };
+  await report.log(
+    `${cand.ver}: ${cand.fileName}${cand.size ? ` (${mb(cand.size)})` : ''} from ${showUrl(cand.url)}`,
+  );
+
+  if (!data.force && isPublished(hive, key, data.modules === true)) {
+    await report.log(`${cand.ver} is already in the hive; nothing to do (--force rebuilds)`);
+    report.phase('done', 100);
+    return { kernel: key, published: false, timings: done() };
+  }
+
+  return ingestLock(hive, key, async () => {
+    const staging = await makeStagingDir(hive, 'ingest');
+    try {
+      const packDir = artifactDir(hive, key.arch, 'pack', key.release);
+      const caps = { ...deps.caps, includeModules: data.modules === true };
+      const got = await obtain(cand, staging, packDir, caps, deps, job, report);
+      timings.downloadMs = got.downloadMs;
+      timings.extractMs = got.extractMs;
+      await report.log(
+        `vmlinux extracted (${got.overlapped ? 'while downloading' : 'after the download'}); building`,
+      );
+      report.phase('build');
+      const buildStart = Date.now();
+      let kept = false;
+      if (data.keepPackage && got.fresh) {
+        await fs.mkdir(packDir, { recursive: true });
+        await fs.rename(got.packagePath, path.join(packDir, cand.fileName));
+        kept = true;
+      }
+      const built = await buildKernel({
+        hive,
+        key,
+        input: got.kernel.vmlinuxPath,
+        modulesDir: got.kernel.moduleDir,
+        keepVmlinux: false,
+        force: data.force === true,
+        logger,
+      });
+      timings.buildMs = Date.now() - buildStart;
+      if (built.published) await deps.onPublished?.(key);
+      await report.log(
+        built.published
+          ? `published ${key.arch}/${key.release}/${key.ver}` +
+              (built.stats ? ` (${built.stats.structs} structs, ${built.stats.funcs} functions)` : '')
+          : `${key.ver}: same input already published`,
+      );
+      report.phase('done', 100);
+      return {
+        kernel: key,
+        published: built.published,
+        package: { fileName: cand.fileName, bytes: got.bytes, sha256: got.sha256, kept: kept || !got.fresh },
+        stats: built.stats,
+        overlapped: got.overlapped,
+        timings: done(),
+      };
+    } finally {
+      await fs.rm(staging, { recursive: true, force: true });
+    }
+  });
+}
+
+/** The queue's processor: user errors fail the job at once, network faults are retried. */
+export function ingestProcessor(deps: IngestDeps): Processor<IngestJobData, IngestResult> {
+  return async (job) => {
+    try {
+      return await runIngest(deps, job);
+    } catch (err) {
+      if (err instanceof TransientError) throw err;
+      if (isSurfhiveError(err)) throw new UnrecoverableError(err.message);
+      deps.logger.error({ err, job: job.id }, 'ingest failed unexpectedly');
+      throw new Error('ingest failed: internal error');
+    }
+  };
+}
+
+function isPublished(hive: string, key: KernelKey, wantModules: boolean): boolean {
+  const meta = readKernelMeta(artifactPath(hive, key, 'db'));
+  return meta !== undefined && (!wantModules || meta.modules_dir === 'yes');
+}
+
+/** A lock of its own, so the build's lock (taken inside) does not collide with it. */
+async function ingestLock<T>(hive: string, key: KernelKey, fn: () => Promise<T>): Promise<T> {
+  let entered = false;
+  try {
+    return await withKernelLock(hive, { ...key, ver: `${key.ver}@ingest` }, () => {
+      entered = true;
+      return fn();
+    });
+  } catch (err) {
+    if (!entered && isSurfhiveError(err) && err.kind === 'KERNEL_CONFLICT')
+      throw new SurfhiveError(
+        'KERNEL_CONFLICT',
+        `kernel ${key.arch}/${key.ver} is being ingested by another job`,
+      );
+    throw err;
+  }
+}
+
+interface Obtained {
+  kernel: ExtractedKernel;
+  packagePath: string;
+  /** Downloaded now (false: reused from pack/). */
+  fresh: boolean;
+  bytes: number;
+  sha256: string;
+  overlapped: boolean;
+  downloadMs: number;
+  extractMs: number;
+}
+
+/** The package from pack/ when a verified copy is there, else downloaded (and extracted meanwhile). */
+async function obtain(
+  cand: Candidate,
+  staging: string,
+  packDir: string,
+  caps: Partial<ExtractCaps>,
+  deps: IngestDeps,
+  job: JobContext<IngestJobData>,
+  report: ReturnType<typeof progressReporter>,
+): Promise<Obtained> {
+  const kept = path.join(packDir, cand.fileName);
+  if (await matchesCandidate(kept, cand)) {
+    await report.log(`using the package kept in the hive`);
+    report.phase('extract');
+    const t = Date.now();
+    const kernel = await extractKernel(kept, cand, staging, caps, { signal: job.signal });
+    const ms = Date.now() - t;
+    return {
+      kernel,
+      packagePath: kept,
+      fresh: false,
+      bytes: cand.size!,
+      sha256: cand.sha256!,
+      overlapped: false,
+      downloadMs: 0,
+      extractMs: ms,
+    };
+  }
+  report.phase('download', 0);
+  const r = await downloadAndExtract(cand, staging, {
+    download: { ...deps.download, onProgress: (p) => report.download(p.done, p.total ?? cand.size) },
+    caps,
+    signal: job.signal,
+    onExtractProgress: (bytes) => report.extracted(bytes),
+  });
+  await report.log(`downloaded ${mb(r.pkg.bytes)} in ${(r.downloadMs / 1000).toFixed(1)} s, sha256 verified`);
+  return {
+    kernel: r.kernel,
+    packagePath: r.pkg.path,
+    fresh: true,
+    bytes: r.pkg.bytes,
+    sha256: r.pkg.sha256,
+    overlapped: r.overlapped,
+    downloadMs: r.downloadMs,
+    extractMs: r.extractMs,
+  };
+}
+
+async function matchesCandidate(file: string, cand: Candidate): Promise<boolean> {
+  if (!cand.sha256 || cand.size === undefined) return false;
+  const st = await fs.stat(file).catch(() => undefined);
+  if (!st?.isFile() || st.size !== cand.size) return false;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex') === cand.sha256;
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
