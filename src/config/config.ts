@@ -71,5 +71,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workerLockMs: int(env.SURFHIVE_WORKER_LOCK_MS, 30_000),
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  return { ...base, ...defined };
+  const merged: Config = { ...base, ...defined };
+  // Every directory is absolute: tools run with other working directories.
+  return {
+    ...merged,
+    hive: path.resolve(merged.hive),
+    workDir: path.resolve(merged.workDir),
+    compileCacheDir: path.resolve(merged.compileCacheDir),
+  };
 }
