@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the project's native helpers into build/native/ (idempotent: make
-# rebuilds only what changed). Needs: gcc make libdw-dev libelf-dev.
+# rebuilds only what changed). Needs: gcc make libdw-dev libelf-dev, and
+# gcc-aarch64-linux-gnu libc6-dev-arm64-cross for the aarch64 symbol helper.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,9 +16,11 @@ if [ ! -f /usr/include/elfutils/libdw.h ] || [ ! -f /usr/include/gelf.h ]; then
   exit 1
 fi
 
-# One line per helper: native/<name>/Makefile builds $(OUT)/<name>.
+# One line per helper: native/<name>/Makefile builds $(OUT)/<name>
+# (per-arch libraries: $(OUT)/<arch>/lib<name>.so).
 HELPERS="
 dwfuncs
+symhelper
 "
 
 for helper in $HELPERS; do

@@ -3,8 +3,9 @@ import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { installErrorHandling } from './api/errors.js';
 import { compileCommand } from './api/lbc/compile-commands.js';
+import { elfSoCommand } from './api/lbc/elf-so-command.js';
 import { koCommand } from './api/lbc/ko-command.js';
-import { defaultLbcCommands } from './api/lbc/lookup-commands.js';
+import { lookupLbcCommands } from './api/lbc/lookup-commands.js';
 import { lbcRoutes } from './api/lbc/route.js';
 import type { LbcCommandTable } from './api/lbc/types.js';
 import { createMetrics, type Metrics } from './api/metrics.js';
@@ -82,8 +83,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   const compile = await wireCompile(config, registry);
   const lbcCommands: LbcCommandTable = {
-    ...defaultLbcCommands(),
+    ...lookupLbcCommands(),
     ko: koCommand(config.workDir),
+    elf_so: elfSoCommand(),
     c: compileCommand(compile.service, 'so'),
     obj: compileCommand(compile.service, 'o'),
     ...opts.lbcCommands,

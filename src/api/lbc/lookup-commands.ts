@@ -82,20 +82,7 @@ const btf: LbcCommand = async (req, ctx) => {
   }
 };
 
-/** Commands later work implements; until then a clear log, never a crash. */
-const notYet =
-  (cmd: string): LbcCommand =>
-  () => ({ log: `cmd ${cmd} is not available on this server yet.` });
-
-export function defaultLbcCommands(): LbcCommandTable {
-  return {
-    func,
-    struct,
-    type,
-    btf,
-    c: notYet('c'),
-    obj: notYet('obj'),
-    ko: notYet('ko'),
-    elf_so: notYet('elf_so'),
-  };
+/** The lookup commands; `buildApp` adds compile, ko and elf_so. */
+export function lookupLbcCommands(): LbcCommandTable {
+  return { func, struct, type, btf };
 }
