@@ -16,6 +16,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json biome.json ./
 COPY src ./src
 COPY workers ./workers
+COPY web ./web
 COPY native ./native
 COPY scripts ./scripts
 RUN bash scripts/build-native.sh \

@@ -9,7 +9,7 @@ APT_PACKAGES=(
   clang llvm lld libbpf-dev bpftool dwarves libdw-dev libelf-dev zlib1g-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   rpm2cpio cpio rpm dpkg-dev zstd xz-utils
-  bubblewrap redis-server python3-cffi wrk createrepo-c
+  bubblewrap redis-server python3-cffi wrk createrepo-c chromium
 )
 
 missing_packages() {

@@ -12,6 +12,7 @@ import { createMetrics, type Metrics } from './api/metrics.js';
 import { compileRoutes } from './api/rest/compile.js';
 import { restRoutes } from './api/rest/index.js';
 import { openApiRoutes, registerOpenApi } from './api/rest/openapi.js';
+import { webRoutes } from './api/web.js';
 import type { CompileService } from './compile/service.js';
 import type { Config } from './config/config.js';
 import { HiveRegistry, type RegistryOptions } from './hive/registry.js';
@@ -121,6 +122,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   await app.register(restRoutes, { lookup, registry, metrics });
   await app.register(async (api) => compileRoutes(api, { compile: compile.service }), { prefix: '/api/v1' });
+  await app.register(webRoutes);
   if (docs) await app.register(openApiRoutes);
   return app;
 }

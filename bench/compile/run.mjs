@@ -4,7 +4,7 @@
 //  - cache-hit latency (the same request again)
 //  - throughput of 50 concurrent unique compiles with 1 and then 2 workers
 // usage: node bench/compile/run.mjs [--cold N=15] [--hits N=200] [--burst N=50] [--output o|so]
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(root, 'dist/src/cli/main.js');
-const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .join(' ')
+    .split('--')
+    .filter(Boolean)
+    .map((a) => a.trim().split(/\s+/)),
+);
 const COLD = Number(args.cold ?? 15);
 const HITS = Number(args.hits ?? 200);
 const BURST = Number(args.burst ?? 50);
@@ -32,10 +39,19 @@ const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
 
 async function withServer(concurrency, fn) {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const server = spawn('node', [cli, 'serve', '--hive', hive, '--port', String(port), '--host', '127.0.0.1'], {
-    env: { ...process.env, SURFHIVE_LOG_LEVEL: 'warn', SURFHIVE_COMPILE_CONCURRENCY: String(concurrency), SURFHIVE_MAX_COMPILE_BACKLOG: '1000' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const server = spawn(
+    'node',
+    [cli, 'serve', '--hive', hive, '--port', String(port), '--host', '127.0.0.1'],
+    {
+      env: {
+        ...process.env,
+        SURFHIVE_LOG_LEVEL: 'warn',
+        SURFHIVE_COMPILE_CONCURRENCY: String(concurrency),
+        SURFHIVE_MAX_COMPILE_BACKLOG: '1000',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {
@@ -62,17 +78,25 @@ async function compile(base, source, output) {
     body: JSON.stringify({ source, arch, ver, output }),
   });
   const body = await res.json();
-  if (body.status !== 'completed') throw new Error(`compile did not complete: ${JSON.stringify(body).slice(0, 300)}`);
+  if (body.status !== 'completed')
+    throw new Error(`compile did not complete: ${JSON.stringify(body).slice(0, 300)}`);
   return performance.now() - t0;
 }
 
-console.log(`machine: ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; kernel ${arch} ${ver}`);
+console.log(
+  `machine: ${os.cpus().length} cores, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}; kernel ${arch} ${ver}`,
+);
 await withServer(2, async (base) => {
   await compile(base, unique(), 'so'); // first compile also hashes vmlinux.h and the toolchain
   for (const output of ['o', 'so']) {
     const times = [];
     for (let i = 0; i < COLD; i++) times.push(await compile(base, unique(), output));
-    console.log(`cold .${output}: p50 ${fmt(pct(times, 50))}, p90 ${fmt(pct(times, 90))} (n=${COLD}, sequential)`);
+    console.log(
+      `cold .${output}: p50 ${fmt(pct(times, 50))}, p90 ${fmt(pct(times, 90))} (n=${COLD}, sequential)`,
+    );
   }
   const hot = unique();
   await compile(base, hot, 'so');

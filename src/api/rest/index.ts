@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { countRoutes } from './counts.js';
 import type { RestDeps } from './deps.js';
+import { diffRoutes } from './diff.js';
 import { downloadRoutes } from './downloads.js';
 import { functionRoutes } from './functions.js';
 import { healthRoutes } from './health.js';
@@ -27,6 +29,8 @@ export async function restRoutes(app: FastifyInstance, deps: RestDeps): Promise<
       await functionRoutes(api, deps);
       await typeRoutes(api, deps);
       await surftraceRoutes(api, deps);
+      await diffRoutes(api, deps);
+      await countRoutes(api, deps);
     },
     { prefix: '/api/v1' },
   );
