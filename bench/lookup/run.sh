@@ -2,6 +2,7 @@
 # Loopback load of legacy `struct task_struct` lookups (POST /lbc) against this
 # machine's own kernel database, built from /sys/kernel/btf/vmlinux.
 # usage: bench/lookup/run.sh [duration_s=20] [connections=16]
+# Another kernel: BENCH_HIVE=DIR BENCH_VER=6.1.0-…-amd64 (e.g. a hive `surfhive ingest debian …` filled).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${1:-20}
@@ -10,9 +11,9 @@ HIVE=${BENCH_HIVE:-bench/out/hive}
 PORT=${BENCH_PORT:-17655}
 [ -f dist/src/cli/main.js ] || npm run build --silent
 
-node dist/src/cli/main.js build --local --hive "$HIVE" >/dev/null
-VER=$(uname -r)
-ARCH=$(uname -m)
+if [ -z "${BENCH_VER:-}" ]; then node dist/src/cli/main.js build --local --hive "$HIVE" >/dev/null; fi
+VER=${BENCH_VER:-$(uname -r)}
+ARCH=${BENCH_ARCH:-$(uname -m)}
 export LBC_BODY="[{\"cmd\":\"struct\",\"ver\":\"$VER\",\"arch\":\"$ARCH\",\"struct\":\"struct task_struct\"}]"
 
 SURFHIVE_LOG_LEVEL=warn node dist/src/cli/main.js serve --hive "$HIVE" --port "$PORT" --host 127.0.0.1 &
