@@ -1,14 +1,19 @@
-# API and worker image: Node 20 plus the kernel toolchain surfhive drives
-# (pahole, bpftool, clang, libdw) and the native helpers built at setup.
+# syntax=docker/dockerfile:1
+# The API and worker image: Node 20 on Debian 12 plus every tool surfhive runs
+# (pahole, bpftool, clang/gcc for compiles, bwrap, xz/zstd/bzip2 for ingest,
+# prlimit from util-linux) and the native helpers and static libraries built here.
+# Same image for `serve` (default command) and `worker`.
+
 FROM node:20-bookworm-slim AS build
 ENV DEBIAN_FRONTEND=noninteractive
+# deb-src: build-static-libs.sh builds PIC libbpf, libelf and zlib from Debian's own sources.
 RUN sed -i 's/^Types: deb$/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources \
  && apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates curl gcc make util-linux dpkg-dev \
-      clang llvm lld libbpf-dev bpftool dwarves libdw-dev libelf-dev zlib1g-dev \
+      ca-certificates gcc make binutils dpkg-dev python3 \
+      clang llvm lld libbpf-dev libdw-dev libelf-dev zlib1g-dev \
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
-      rpm2cpio cpio rpm zstd xz-utils bubblewrap python3 \
+      m4 flex bison gawk gettext pkg-config libzstd-dev liblzma-dev libbz2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/surfhive
 COPY package.json package-lock.json ./
@@ -20,18 +25,21 @@ COPY web ./web
 COPY native ./native
 COPY scripts ./scripts
 RUN bash scripts/build-native.sh \
- && bash scripts/build-static-libs.sh \
+ && bash scripts/build-static-libs.sh x86_64 aarch64 \
+ && rm -rf build/static/src \
  && npm run build \
+ && test -f dist/src/cli/main.js \
  && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-ENV DEBIAN_FRONTEND=noninteractive NODE_ENV=production SURFHIVE_HIVE=/var/lib/surfhive/hive
+ENV DEBIAN_FRONTEND=noninteractive NODE_ENV=production \
+    SURFHIVE_HIVE=/var/lib/surfhive/hive SURFHIVE_WORK_DIR=/var/lib/surfhive/work
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates curl gcc util-linux \
-      clang llvm lld libbpf-dev bpftool dwarves libdw1 libelf1 zlib1g-dev \
+      ca-certificates curl util-linux \
+      clang llvm lld gcc libc6-dev libbpf-dev bpftool dwarves libdw1 libelf1 zlib1g \
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
-      rpm2cpio cpio rpm zstd xz-utils bubblewrap \
+      rpm2cpio cpio zstd xz-utils bzip2 bubblewrap \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/surfhive
 COPY --from=build /opt/surfhive/package.json ./
@@ -39,10 +47,13 @@ COPY --from=build /opt/surfhive/node_modules ./node_modules
 COPY --from=build /opt/surfhive/dist ./dist
 COPY --from=build /opt/surfhive/build ./build
 COPY --from=build /opt/surfhive/native ./native
-RUN useradd --system --home /var/lib/surfhive surfhive \
- && mkdir -p /var/lib/surfhive/hive && chown -R surfhive /var/lib/surfhive
+RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/surfhive surfhive \
+ && mkdir -p /var/lib/surfhive/hive /var/lib/surfhive/work \
+ && chown -R surfhive:surfhive /var/lib/surfhive
 USER surfhive
 EXPOSE 7655
-HEALTHCHECK --interval=15s --timeout=3s --retries=3 CMD curl -fsS http://127.0.0.1:7655/healthz || exit 1
+# The API's liveness; compose overrides it for workers (they serve no HTTP).
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD curl -fsS http://127.0.0.1:7655/healthz || exit 1
 ENTRYPOINT ["node", "/opt/surfhive/dist/src/cli/main.js"]
 CMD ["serve"]

@@ -1,14 +1,43 @@
-# Per-job compile sandbox: the toolchain only, no network at run time (the worker
-# starts it with NetworkMode none, a read-only root, and the job directory as the
-# only writable mount).
+# syntax=docker/dockerfile:1
+# Per-job compile sandbox, one image per target arch (build with
+# --build-arg TARGET_ARCH=x86_64|aarch64, tag surfhive-sandbox:<arch>).
+# Workers started with SURFHIVE_SANDBOX=docker run every compile step in a
+# throw-away container of it: no network, read-only root, only /job writable,
+# never root. The toolchain sits at the neutral paths the compile steps use:
+#   /lbc/include/lbc.h, /lbc/include/bpf/ (libbpf's BPF headers),
+#   /lbc/static/{lib,runtime}/ (PIC libbpf, libelf, zlib, the loader runtime),
+# and clang/gcc on PATH. Only /job and /lbc/include/vmlinux.h are bound in per job.
+# Debian 12 like the worker image: clang's resource directory is the same path in both.
+
+FROM debian:12-slim AS static
+ARG TARGET_ARCH=x86_64
+ENV DEBIAN_FRONTEND=noninteractive
+RUN sed -i 's/^Types: deb$/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends \
+      ca-certificates gcc make binutils dpkg-dev \
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+      m4 flex bison gawk gettext pkg-config libzstd-dev liblzma-dev libbz2-dev zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY native ./native
+COPY scripts ./scripts
+RUN bash scripts/build-static-libs.sh "$TARGET_ARCH"
+
 FROM debian:12-slim
+ARG TARGET_ARCH=x86_64
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
- && apt-get install -y --no-install-recommends clang llvm lld gcc libc6-dev libbpf-dev bpftool \
+ && apt-get install -y --no-install-recommends clang llvm lld gcc libc6-dev binutils \
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
  && rm -rf /var/lib/apt/lists/*
-COPY build/static /opt/surfhive/static
-COPY native/lbc /opt/surfhive/native/lbc
-RUN useradd --system --uid 10001 job
+COPY native/lbc/lbc.h /lbc/include/lbc.h
+COPY --from=static /src/build/static/${TARGET_ARCH}/include/bpf /lbc/include/bpf
+COPY --from=static /src/build/static/${TARGET_ARCH}/lib /lbc/static/lib
+COPY --from=static /src/build/static/${TARGET_ARCH}/runtime /lbc/static/runtime
+# Mount points for the per-job binds (the root file system is read-only at run time).
+RUN touch /lbc/include/vmlinux.h \
+ && mkdir -p /job \
+ && useradd --system --uid 10001 --user-group --no-create-home job
 USER job
 WORKDIR /job

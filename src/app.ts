@@ -1,16 +1,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { requireToken } from './api/auth.js';
 import { installErrorHandling } from './api/errors.js';
-import { compileCommand } from './api/lbc/compile-commands.js';
+import { compileCommand, compileNeedsTokenCommand } from './api/lbc/compile-commands.js';
 import { elfSoCommand } from './api/lbc/elf-so-command.js';
 import { koCommand } from './api/lbc/ko-command.js';
 import { lookupLbcCommands } from './api/lbc/lookup-commands.js';
 import { lbcRoutes } from './api/lbc/route.js';
 import type { LbcCommandTable } from './api/lbc/types.js';
 import { createMetrics, type Metrics } from './api/metrics.js';
+import { installRateLimits } from './api/rate-limits.js';
 import { compileRoutes } from './api/rest/compile.js';
 import { restRoutes } from './api/rest/index.js';
+import { ingestRoutes } from './api/rest/ingest.js';
+import { internalCompileRoutes } from './api/rest/internal-compile.js';
 import { openApiRoutes, registerOpenApi } from './api/rest/openapi.js';
 import { webRoutes } from './api/web.js';
 import type { CompileService } from './compile/service.js';
@@ -20,6 +24,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { KernelLookup } from './lookup/kernel-lookup.js';
 import { packageRoot } from './util/package-root.js';
 import { wireCompile } from './wiring/compile.js';
+import { ingestQueue } from './wiring/ingest.js';
 
 export type { LbcAnswer, LbcCommand, LbcCommandTable, LbcContext, LbcRequest } from './api/lbc/types.js';
 
@@ -73,6 +78,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     routerOptions: { maxParamLength: 600, ignoreTrailingSlash: true },
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
+    // Slow or stalled clients are cut off instead of holding a socket forever.
+    connectionTimeout: config.connectionTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      // Node checks the two timeouts above only this often (default 30 s).
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(config.headersTimeoutMs / 4))),
+    },
   });
 
   const metrics = createMetrics();
@@ -82,18 +96,27 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     answerCacheBytes: opts.answerCacheBytes,
     events: metrics.lookupEvents,
   });
-  const compile = await wireCompile(config, registry);
+  const compile = await wireCompile(config, registry, logger);
+  const ingest = await ingestQueue(config, config.hive, logger, { onPublished: () => registry.refresh() });
   const lbcCommands: LbcCommandTable = {
     ...lookupLbcCommands(),
     ko: koCommand(config.workDir),
     elf_so: elfSoCommand(),
-    c: compileCommand(compile.service, 'so'),
-    obj: compileCommand(compile.service, 'o'),
+    // Legacy clients cannot send a token: a token-protected compile is refused with a clear log.
+    c:
+      config.compileAuth === 'token' ? compileNeedsTokenCommand('so') : compileCommand(compile.service, 'so'),
+    obj:
+      config.compileAuth === 'token' ? compileNeedsTokenCommand('o') : compileCommand(compile.service, 'o'),
     ...opts.lbcCommands,
   };
   app.decorate('surfhive', { config, registry, lookup, metrics, lbcCommands, compile: compile.service });
 
   installErrorHandling(app);
+  await installRateLimits(app, {
+    windowMs: config.rateWindowMs,
+    lookupMax: config.lookupRateLimit,
+    compileMax: config.compileRateLimit,
+  });
   if (logger.isLevelEnabled('debug')) {
     app.addHook('onResponse', async (request, reply) => {
       request.log.debug(
@@ -109,6 +132,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     registry.close();
     lookup.close();
     await compile.close();
+    await ingest.close();
   });
 
   const docs = opts.docs !== false;
@@ -121,7 +145,27 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     bodyLimit: config.bodyLimit,
   });
   await app.register(restRoutes, { lookup, registry, metrics });
-  await app.register(async (api) => compileRoutes(api, { compile: compile.service }), { prefix: '/api/v1' });
+  await app.register(
+    async (api) => {
+      if (config.compileAuth === 'token')
+        api.addHook(
+          'preHandler',
+          requireToken([...config.compileTokenHashes, ...config.operatorTokenHashes], 'a compile token'),
+        );
+      await compileRoutes(api, { compile: compile.service });
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(
+    async (api) =>
+      internalCompileRoutes(api, { cache: compile.cache, workerTokenHashes: config.workerTokenHashes }),
+    { prefix: '/api/v1' },
+  );
+  await app.register(
+    async (api) =>
+      ingestRoutes(api, { queue: ingest.queue, operatorTokenHashes: config.operatorTokenHashes }),
+    { prefix: '/api/v1' },
+  );
   await app.register(webRoutes);
   if (docs) await app.register(openApiRoutes);
   return app;

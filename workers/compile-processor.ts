@@ -9,7 +9,8 @@ import type { KernelHeaders } from '../src/compile/kernel-headers.js';
 import type { CompileOutcome } from '../src/compile/outcome.js';
 import type { CompileJobData } from '../src/compile/request.js';
 import type { ResultStore } from '../src/compile/result-store.js';
-import { isSurfhiveError, type SurfhiveError } from '../src/errors/index.js';
+import { SAFE_FAILURE_PREFIX } from '../src/compile/service.js';
+import { isSurfhiveError, SurfhiveError } from '../src/errors/index.js';
 import type { JobContext } from '../src/queue/types.js';
 
 export interface CompileProcessorDeps {
@@ -27,6 +28,23 @@ const USER_ERRORS = new Set([
   'KERNEL_NOT_FOUND',
   'BODY_TOO_LARGE',
 ]);
+
+const outOfSpace = (err: unknown): boolean => {
+  const e = err as NodeJS.ErrnoException & { stderr?: string; clog?: string };
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return true;
+  const text = `${e?.message ?? ''}\n${e?.stderr ?? ''}\n${e?.clog ?? ''}`;
+  return /No space left on device|Disk quota exceeded/i.test(text);
+};
+
+/** A worker-side fault, with a message safe for clients (no host path) marked as such; the original is its cause. */
+function infrastructureFailure(err: unknown): Error {
+  const msg = outOfSpace(err)
+    ? 'the compile worker has no space left for the job'
+    : isSurfhiveError(err)
+      ? err.message
+      : 'the compile worker failed';
+  return new SurfhiveError('UNAVAILABLE', `${SAFE_FAILURE_PREFIX}${msg}`, { cause: err });
+}
 
 /**
  * One compile job: vmlinux.h of the kernel, then bpf.o (and lbc.so), into the
@@ -78,12 +96,13 @@ export const compileProcessor =
       await job.log(`compiled ${data.output} in ${outcome.timings?.totalMs} ms`);
       return outcome;
     } catch (err) {
-      if (isSurfhiveError(err) && USER_ERRORS.has(err.kind)) {
+      if (isSurfhiveError(err) && USER_ERRORS.has(err.kind) && !outOfSpace(err)) {
         const clog = (err as SurfhiveError & { clog?: string }).clog ?? '';
         await deps.results.put(data.key, { status: 'failed', output: data.output, clog, error: err.message });
         throw new UnrecoverableError(err.message);
       }
-      throw err;
+      // Retried by the queue; the message is what a client polling the job sees once retries run out.
+      throw infrastructureFailure(err);
     } finally {
       await rm(jobDir, { recursive: true, force: true });
     }

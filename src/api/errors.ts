@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSurfhiveError, SurfhiveError } from '../errors/index.js';
 import { lbcFailure } from './lbc/envelope.js';
+import { retryAfterOf } from './retry-after.js';
 
 /** Routes that speak the legacy protocol set `config: { lbc: true }`: their errors keep its envelope. */
 declare module 'fastify' {
@@ -56,9 +57,13 @@ export function toSafeError(err: unknown, request: FastifyRequest): SurfhiveErro
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply: FastifyReply) => {
     const safe = toSafeError(err, request);
+    const retryAfter = retryAfterOf(safe);
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     if (request.routeOptions.config?.lbc) {
+      // The legacy envelope answers 200, except where the status itself tells the client to back off.
+      const shed = safe.statusCode === 429 || safe.statusCode === 503;
       return reply
-        .code(safe.kind === 'BODY_TOO_LARGE' ? 413 : 200)
+        .code(safe.kind === 'BODY_TOO_LARGE' || shed ? safe.statusCode : 200)
         .type('application/json')
         .send(lbcFailure(safe.message));
     }

@@ -2,7 +2,10 @@
 import { Command } from 'commander';
 import { isSurfhiveError } from '../errors/index.js';
 import { registerBuild } from './commands/build.js';
+import { registerIngest } from './commands/ingest.js';
 import { registerServe } from './commands/serve.js';
+import { registerToken } from './commands/token.js';
+import { registerWorker } from './commands/worker.js';
 
 const program = new Command('surfhive')
   .description('Self-hosted server for surftrace and pylcc/clcc: lookups, remote compile, kernel ingest')
@@ -10,6 +13,9 @@ const program = new Command('surfhive')
 
 registerServe(program);
 registerBuild(program);
+registerIngest(program);
+registerToken(program);
+registerWorker(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Only our own coded errors are worded for users; anything else is a bug worth its stack.

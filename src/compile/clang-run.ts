@@ -63,11 +63,15 @@ export async function runBpfClang(job: BpfClangJob): Promise<ExecResult & { clog
     '-o',
     job.output,
   ];
-  const sandbox = jobSandbox(job.jobDir, [
-    { source: tc.lbcHeader, dest: `${SANDBOX_INCLUDE}/lbc.h` },
-    { source: tc.bpfHeaders, dest: `${SANDBOX_INCLUDE}/bpf` },
-    { source: job.vmlinuxH, dest: `${SANDBOX_INCLUDE}/vmlinux.h` },
-  ]);
+  const sandbox = jobSandbox(
+    job.jobDir,
+    [
+      { source: tc.lbcHeader, dest: `${SANDBOX_INCLUDE}/lbc.h`, toolchain: true },
+      { source: tc.bpfHeaders, dest: `${SANDBOX_INCLUDE}/bpf`, toolchain: true },
+      { source: job.vmlinuxH, dest: `${SANDBOX_INCLUDE}/vmlinux.h` },
+    ],
+    tc.arch,
+  );
   const res = await runTool(tc.clang, args, {
     cwd: job.jobDir,
     sandbox,

@@ -4,14 +4,14 @@ import { SurfhiveError } from '../errors/index.js';
 import type { Arch } from '../hive/names.js';
 import { runTool } from '../sandbox/exec.js';
 import type { LbcDescriptor } from './descriptor.js';
-import { jobSandbox, scrubPaths } from './job-sandbox.js';
+import { jobSandbox, SANDBOX_STATIC, scrubPaths } from './job-sandbox.js';
 import { type LbcToolchain, lbcToolchain } from './toolchain.js';
 
 export const SHARED_OBJECT_NAME = 'lbc.so';
 const EMBED_OBJECT = 'embed-bpf.o';
 const EMBED_DESCRIPTOR = 'descriptor.json';
 const EMBED_ASM = 'embed.S';
-const STATIC = '/lbc/static';
+const STATIC = SANDBOX_STATIC;
 
 /**
  * libbpf and libelf built against this glibc reference fstat@2.33, fcntl64@2.28
@@ -93,7 +93,7 @@ export async function linkSharedObject(input: LinkInput): Promise<LinkResult> {
   ];
   const res = await runTool(tc.cc, args, {
     cwd: input.jobDir,
-    sandbox: jobSandbox(input.jobDir, [{ source: tc.staticDir, dest: STATIC }]),
+    sandbox: jobSandbox(input.jobDir, [{ source: tc.staticDir, dest: STATIC, toolchain: true }], tc.arch),
     timeoutMs: input.timeoutMs ?? 25_000,
     maxOutputBytes: 256 * 1024,
     limits: { fileBytes: 256 * 1024 * 1024 },

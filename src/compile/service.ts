@@ -1,4 +1,4 @@
-import { SurfhiveError } from '../errors/index.js';
+import { isSurfhiveError, SurfhiveError } from '../errors/index.js';
 import type { HiveRegistry } from '../hive/registry.js';
 import type { JobQueue } from '../queue/types.js';
 import { compileKey, kernelHeaderId, toolchainId } from './cache-key.js';
@@ -19,6 +19,19 @@ export interface CompileStatus {
   artifact?: { size: number; sha256: string };
   /** Host path of the artifact; never sent to clients. */
   artifactPath?: string;
+}
+
+/** Failure reasons a compile processor wrote for clients start with this; anything else stays in the logs. */
+export const SAFE_FAILURE_PREFIX = 'compile worker: ';
+
+/** A queue that does not answer (Redis down or restarting) is told to the client as 503, at once. */
+async function queueCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isSurfhiveError(err)) throw err;
+    throw new SurfhiveError('UNAVAILABLE', 'the compile queue is unavailable; retry later', { cause: err });
+  }
 }
 
 export interface CompileServiceOptions {
@@ -47,22 +60,23 @@ export class CompileService {
     const key = compileKey(req, await kernelHeaderId(head), await toolchainId(lbcToolchain(req.arch)));
     const cached = await this.fromCache(key, true);
     if (cached) return cached;
-    const existing = await this.opts.queue.get(key);
+    const { queue } = this.opts;
+    const existing = await queueCall(() => queue.get(key));
     if (existing && existing.status !== 'failed' && existing.status !== 'completed') {
       return { id: key, status: existing.status === 'active' ? 'active' : 'waiting', cached: false };
     }
-    if (existing) await this.opts.queue.remove(key);
-    if ((await this.opts.queue.backlog()) >= this.opts.maxBacklog) {
+    if (existing) await queueCall(() => queue.remove(key));
+    if ((await queueCall(() => queue.backlog())) >= this.opts.maxBacklog) {
       throw new SurfhiveError('QUEUE_FULL', 'too many compiles are waiting; retry later');
     }
-    await this.opts.queue.submit('compile', { ...req, key }, { jobId: key });
+    await queueCall(() => queue.submit('compile', { ...req, key }, { jobId: key }));
     return { id: key, status: 'waiting', cached: false };
   }
 
   async status(id: string): Promise<CompileStatus> {
     const done = await this.fromCache(id, false);
     if (done) return done;
-    const job = await this.opts.queue.get(id);
+    const job = await queueCall(() => this.opts.queue.get(id));
     if (!job) throw new SurfhiveError('JOB_NOT_FOUND', 'no such compile job');
     switch (job.status) {
       case 'active':
@@ -74,7 +88,9 @@ export class CompileService {
           id,
           status: 'failed',
           cached: false,
-          error: 'the compile could not be completed; retry later',
+          error: job.error?.startsWith(SAFE_FAILURE_PREFIX)
+            ? `${job.error.slice(SAFE_FAILURE_PREFIX.length)}; retry later`
+            : 'the compile could not be completed; retry later',
         };
       default:
         return { id, status: 'waiting', cached: false };

@@ -30,6 +30,32 @@ export interface Config {
   workerLockMs: number;
   /** sha256 hex digests of the operator tokens (ingest over HTTP); the tokens themselves are never stored. */
   operatorTokenHashes: string[];
+  /** `open`: anyone may compile; `token`: the REST compile routes need a compile (or operator) token. */
+  compileAuth: 'open' | 'token';
+  /** sha256 hex digests of the tokens that may compile when compileAuth is `token`. */
+  compileTokenHashes: string[];
+  /** sha256 hex digests of the tokens remote workers present to return compile results. */
+  workerTokenHashes: string[];
+  /** Length of one rate-limit window, ms. */
+  rateWindowMs: number;
+  /** Lookup requests one client may make per window (0: no limit). */
+  lookupRateLimit: number;
+  /** Compile submissions one client may make per window (0: no limit). */
+  compileRateLimit: number;
+  /** A socket idle this long is closed, ms. */
+  connectionTimeoutMs: number;
+  /** A request whose headers and body have not all arrived in this time is cut off, ms. */
+  requestTimeoutMs: number;
+  /** A request whose headers have not all arrived in this time is cut off, ms. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long, ms. */
+  keepAliveTimeoutMs: number;
+  /** On SIGTERM, in-flight requests or running jobs get this long before the process exits anyway, ms. */
+  shutdownDeadlineMs: number;
+  /** How compile tools are confined: bubblewrap on this machine, or one Docker container per step. */
+  sandbox: 'bwrap' | 'docker';
+  /** The image of the per-step compile containers (docker/sandbox.Dockerfile); `{arch}` becomes the target arch. */
+  sandboxImage: string;
 }
 
 const int = (v: string | undefined, dflt: number) => {
@@ -39,14 +65,20 @@ const int = (v: string | undefined, dflt: number) => {
   return n;
 };
 
-const sha256List = (v: string | undefined) => {
+const oneOf = <T extends string>(name: string, v: string | undefined, allowed: readonly T[], dflt: T): T => {
+  if (v === undefined || v === '') return dflt;
+  if (!(allowed as readonly string[]).includes(v))
+    throw new Error(`${name} must be one of ${allowed.join(', ')}`);
+  return v as T;
+};
+
+const sha256List = (v: string | undefined, name = 'SURFHIVE_OPERATOR_TOKEN_HASHES') => {
   const items = (v ?? '')
     .split(',')
     .map((s) => s.trim().toLowerCase())
     .filter((s) => s !== '');
   for (const s of items)
-    if (!/^[0-9a-f]{64}$/.test(s))
-      throw new Error('SURFHIVE_OPERATOR_TOKEN_HASHES must list sha256 hex digests, comma-separated');
+    if (!/^[0-9a-f]{64}$/.test(s)) throw new Error(`${name} must list sha256 hex digests, comma-separated`);
   return items;
 };
 
@@ -69,6 +101,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workerToken: env.SURFHIVE_WORKER_TOKEN || undefined,
     operatorTokenHashes: sha256List(env.SURFHIVE_OPERATOR_TOKEN_HASHES),
     workerLockMs: int(env.SURFHIVE_WORKER_LOCK_MS, 30_000),
+    compileAuth: oneOf('SURFHIVE_COMPILE_AUTH', env.SURFHIVE_COMPILE_AUTH, ['open', 'token'], 'open'),
+    compileTokenHashes: sha256List(env.SURFHIVE_COMPILE_TOKEN_HASHES, 'SURFHIVE_COMPILE_TOKEN_HASHES'),
+    workerTokenHashes: sha256List(env.SURFHIVE_WORKER_TOKEN_HASHES, 'SURFHIVE_WORKER_TOKEN_HASHES'),
+    rateWindowMs: int(env.SURFHIVE_RATE_WINDOW_MS, 60_000),
+    lookupRateLimit: int(env.SURFHIVE_LOOKUP_RATE_LIMIT, 30_000),
+    compileRateLimit: int(env.SURFHIVE_COMPILE_RATE_LIMIT, 600),
+    connectionTimeoutMs: int(env.SURFHIVE_CONNECTION_TIMEOUT_MS, 60_000),
+    requestTimeoutMs: int(env.SURFHIVE_REQUEST_TIMEOUT_MS, 120_000),
+    headersTimeoutMs: int(env.SURFHIVE_HEADERS_TIMEOUT_MS, 20_000),
+    keepAliveTimeoutMs: int(env.SURFHIVE_KEEPALIVE_TIMEOUT_MS, 72_000),
+    shutdownDeadlineMs: int(env.SURFHIVE_SHUTDOWN_DEADLINE_MS, 30_000),
+    sandbox: oneOf('SURFHIVE_SANDBOX', env.SURFHIVE_SANDBOX, ['bwrap', 'docker'], 'bwrap'),
+    sandboxImage: env.SURFHIVE_SANDBOX_IMAGE || 'surfhive-sandbox:{arch}',
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const merged: Config = { ...base, ...defined };

@@ -161,7 +161,11 @@ class Transfer {
   private async attempt(): Promise<boolean> {
     const { url } = this.cand;
     const headers: Record<string, string> = this.done > 0 ? { range: `bytes=${this.done}-` } : {};
-    const res = await httpGet(url, { signal: this.signal, headers });
+    const res = await httpGet(url, {
+      signal: this.signal,
+      headers,
+      headersTimeoutMs: this.opts.stallTimeoutMs ?? 60_000,
+    });
     if (res.status === 416 && this.done > 0) {
       res.body.destroy();
       if (this.cand.size !== undefined && this.done === this.cand.size) return true;

@@ -42,20 +42,28 @@ export interface HttpResponse {
  */
 export async function httpGet(
   url: string,
-  opts: { signal?: AbortSignal; headers?: Record<string, string> } = {},
+  opts: { signal?: AbortSignal; headers?: Record<string, string>; headersTimeoutMs?: number } = {},
 ): Promise<HttpResponse> {
   let current = checkHttpUrl(url);
+  const waitMs = opts.headersTimeoutMs ?? 60_000;
   for (let hop = 0; ; hop++) {
     let res: Response;
+    // A server that accepts the connection but never answers: the body's stall guard cannot see it.
+    const silent = new AbortController();
+    const timer = setTimeout(() => silent.abort(), waitMs);
     try {
       res = await fetch(current, {
         redirect: 'manual',
-        signal: opts.signal,
+        signal: opts.signal ? AbortSignal.any([opts.signal, silent.signal]) : silent.signal,
         headers: { 'accept-encoding': 'identity', 'user-agent': 'surfhive-ingest', ...opts.headers },
       });
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+      if (silent.signal.aborted)
+        throw new TransientError(`${showUrl(current)} did not answer within ${waitMs} ms`, err);
       throw new TransientError(`could not reach ${showUrl(current)}`, err);
+    } finally {
+      clearTimeout(timer);
     }
     if (res.status >= 300 && res.status < 400 && res.headers.has('location')) {
       await res.body?.cancel().catch(() => {});

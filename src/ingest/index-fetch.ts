@@ -26,7 +26,7 @@ export async function openIndex(
   opts: IndexFetchOptions,
   maxBytes = opts.maxIndexBytes,
 ): Promise<AsyncGenerator<Buffer> | undefined> {
-  const res = await httpGet(url, { signal: opts.signal });
+  const res = await httpGet(url, { signal: opts.signal, headersTimeoutMs: opts.stallMs });
   if (res.status === 404 || res.status === 410) {
     res.body.destroy();
     return undefined;

@@ -45,7 +45,12 @@ export class BullQueue<D, R> implements JobQueue<D, R> {
   constructor(
     readonly name: string,
     connection: Redis,
-    private readonly opts: { prefix?: string; backoffMs?: number } = {},
+    private readonly opts: {
+      prefix?: string;
+      backoffMs?: number;
+      /** Connection trouble (Redis down or restarting); without a listener it would crash the process. */
+      onError?: (err: Error) => void;
+    } = {},
   ) {
     this.queue = new Queue(name, {
       connection: connection as unknown as ConnectionOptions,
@@ -57,6 +62,11 @@ export class BullQueue<D, R> implements JobQueue<D, R> {
       connection: this.eventsConnection as unknown as ConnectionOptions,
       prefix: opts.prefix,
     });
+    // Every wait() adds a 'closing' listener to the queue until its job ends: many clients wait at once.
+    this.queue.setMaxListeners(10_000);
+    const onError = (err: Error) => opts.onError?.(err);
+    this.queue.on('error', onError);
+    this.events.on('error', onError);
   }
 
   async ready(): Promise<void> {

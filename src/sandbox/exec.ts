@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { type Readable, Transform, type Writable } from 'node:stream';
 import { SurfhiveError } from '../errors/index.js';
+import { runInDocker } from './docker-run.js';
 import { bwrapArgs, prlimitArgs, type ResourceLimits, type SandboxSpec } from './sandbox-spec.js';
 
 export interface ExecOptions {
@@ -57,8 +58,10 @@ export function commandLine(
  * whole tree, never a shell.
  */
 export function runTool(cmd: string, args: string[], opts: ExecOptions): Promise<ExecResult> {
-  const { file, argv } = commandLine(cmd, args, opts);
   const cap = opts.maxOutputBytes ?? DEFAULT_CAP;
+  // A docker sandbox is a container per run; its limits are the container's, not prlimit's.
+  if (opts.sandbox?.kind === 'docker') return runInDocker(cmd, args, opts.sandbox, opts, cap);
+  const { file, argv } = commandLine(cmd, args, opts);
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, {
@@ -195,6 +198,8 @@ export interface ToolStream {
  * stdout are streams with backpressure, for decompressing inputs too large to buffer.
  */
 export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOptions): ToolStream {
+  if (opts.sandbox?.kind === 'docker')
+    throw new SurfhiveError('TOOL_FAILED', 'streaming tools do not run in a docker sandbox');
   const { file, argv } = commandLine(cmd, args, opts);
   const errCap = opts.maxStderrBytes ?? 64 * 1024;
   const child = spawn(file, argv, {

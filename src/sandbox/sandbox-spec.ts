@@ -13,7 +13,28 @@ export type SandboxSpec =
       binds?: { source: string; dest: string; writable?: boolean }[];
       /** Working directory inside the sandbox; defaults to the tool's cwd. */
       chdir?: string;
-    };
+    }
+  | DockerSandbox;
+
+/**
+ * One throw-away container per tool run (see docker-options.ts): the image
+ * holds the toolchain, only `binds` come from the host, the network is off
+ * and the root file system read-only.
+ */
+export interface DockerSandbox {
+  kind: 'docker';
+  image: string;
+  /** Host paths shown in the container; writable ones are the only places the tool can write (besides /tmp). */
+  binds: { source: string; dest: string; writable?: boolean }[];
+  /** Working directory inside the container. */
+  workdir: string;
+  /** `uid:gid` the tool runs as; never root. */
+  user: string;
+  /** CPUs the container may use (fractions allowed). Default 1. */
+  cpus?: number;
+  /** Processes the container may have. Default 256. */
+  pids?: number;
+}
 
 /** Resource limits applied with prlimit(1) around the tool. */
 export interface ResourceLimits {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { compileProcessor } from '../../workers/compile-processor.js';
+import { setJobSandboxMode } from '../compile/job-sandbox.js';
 import { HiveHeaders } from '../compile/kernel-headers.js';
 import type { CompileOutcome } from '../compile/outcome.js';
 import type { CompileJobData } from '../compile/request.js';
@@ -8,6 +9,7 @@ import { CacheStore } from '../compile/result-store.js';
 import { CompileService } from '../compile/service.js';
 import type { Config } from '../config/config.js';
 import type { HiveRegistry } from '../hive/registry.js';
+import type { Logger } from '../log/logger.js';
 import { BullQueue, redisConnection } from '../queue/bullmq-queue.js';
 import { InlineQueue } from '../queue/inline-queue.js';
 import type { JobQueue } from '../queue/types.js';
@@ -17,6 +19,8 @@ export const COMPILE_QUEUE = 'compile';
 export interface CompileWiring {
   service: CompileService;
   queue: JobQueue<CompileJobData, CompileOutcome>;
+  /** The content-addressed store the service answers from (remote workers return results into it). */
+  cache: CompileCache;
   close(): Promise<void>;
 }
 
@@ -25,7 +29,14 @@ export interface CompileWiring {
  * `surfhive worker` processes run the jobs), otherwise an in-process pool
  * running the same processor.
  */
-export async function wireCompile(config: Config, registry: HiveRegistry): Promise<CompileWiring> {
+export async function wireCompile(
+  config: Config,
+  registry: HiveRegistry,
+  logger?: Logger,
+): Promise<CompileWiring> {
+  setJobSandboxMode(
+    config.sandbox === 'docker' ? { kind: 'docker', image: config.sandboxImage } : { kind: 'bwrap' },
+  );
   const cache = new CompileCache(config.compileCacheDir);
   let queue: JobQueue<CompileJobData, CompileOutcome>;
   let close: () => Promise<void>;
@@ -33,6 +44,7 @@ export async function wireCompile(config: Config, registry: HiveRegistry): Promi
     const connection = redisConnection(config.redisUrl, 'producer');
     const bull = new BullQueue<CompileJobData, CompileOutcome>(COMPILE_QUEUE, connection, {
       prefix: config.queuePrefix,
+      onError: throttled((err) => logger?.warn({ err: err.message }, 'compile queue: redis unavailable')),
     });
     queue = bull;
     close = async () => {
@@ -49,5 +61,16 @@ export async function wireCompile(config: Config, registry: HiveRegistry): Promi
     close = () => queue.close();
   }
   const service = new CompileService({ queue, cache, registry, maxBacklog: config.maxCompileBacklog });
-  return { service, queue, close };
+  return { service, queue, cache, close };
+}
+
+/** At most one call per interval: a Redis outage reports every reconnect attempt. */
+function throttled(fn: (err: Error) => void, ms = 5_000): (err: Error) => void {
+  let last = 0;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < ms) return;
+    last = now;
+    fn(err);
+  };
 }

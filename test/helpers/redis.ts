@@ -11,6 +11,10 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Stops and starts the same server (same port, same AOF directory). */
   restart(downMs?: number): Promise<void>;
+  /** Stops the server but keeps its data, for startAgain(). */
+  stopOnly(): Promise<void>;
+  /** Starts the stopped server again on the same port and AOF directory. */
+  startAgain(): Promise<void>;
 }
 
 async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
@@ -81,6 +85,8 @@ export async function startRedis(): Promise<TestRedis> {
       await halt();
       rmSync(dir, { recursive: true, force: true });
     },
+    stopOnly: halt,
+    startAgain: launch,
     async restart(downMs = 200) {
       await halt();
       await new Promise((r) => setTimeout(r, downMs));

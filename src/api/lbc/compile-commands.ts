@@ -41,3 +41,13 @@ export function compileCommand(service: CompileService, output: 'so' | 'o'): Lbc
     return failed('compile is still running; try again.');
   };
 }
+
+/** What legacy clients (which cannot send a token) get when compiling needs one. */
+export const COMPILE_NEEDS_TOKEN_LOG =
+  'compiling on this server needs a token: use POST /api/v1/compile with Authorization: Bearer <token>.';
+
+/** `c`/`obj` on a server whose compiles are token-protected: a clear refusal in the client's shape. */
+export function compileNeedsTokenCommand(output: 'so' | 'o'): LbcCommand {
+  const field = output === 'so' ? 'so' : 'obj';
+  return () => ({ log: COMPILE_NEEDS_TOKEN_LOG, [field]: null, clog: '' });
+}

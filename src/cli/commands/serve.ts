@@ -12,8 +12,6 @@ interface ServeFlags {
   host?: string;
 }
 
-const SHUTDOWN_DEADLINE_MS = 30_000;
-
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -40,7 +38,7 @@ export async function serve(config: Config, logger: Logger): Promise<FastifyInst
   await app.ready();
   await ensureFirstKernel(app, config, logger);
   await app.listen({ port: config.port, host: config.host });
-  installShutdown(app, logger);
+  installShutdown(app, logger, config.shutdownDeadlineMs);
   return app;
 }
 
@@ -60,17 +58,21 @@ async function ensureFirstKernel(app: FastifyInstance, config: Config, logger: L
   }
 }
 
-function installShutdown(app: FastifyInstance, logger: Logger): void {
+function installShutdown(app: FastifyInstance, logger: Logger, deadlineMs: number): void {
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down: draining requests');
+    logger.info({ signal, deadlineMs }, 'shutting down: draining requests');
     const deadline = setTimeout(() => {
       logger.error('drain deadline passed; exiting');
       process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
+    }, deadlineMs);
     deadline.unref();
+    // server.close() closes the connections idle at that moment only; a keep-alive connection
+    // whose request finishes later would hold the process until keepAliveTimeout.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    sweep.unref();
     app.close().then(
       () => process.exit(0),
       (err: unknown) => {

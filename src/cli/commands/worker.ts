@@ -1,6 +1,9 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { compileProcessor } from '../../../workers/compile-processor.js';
+import { setJobSandboxMode } from '../../compile/job-sandbox.js';
 import { ApiHeaders, HiveHeaders, type KernelHeaders } from '../../compile/kernel-headers.js';
 import type { CompileOutcome } from '../../compile/outcome.js';
 import type { CompileJobData } from '../../compile/request.js';
@@ -19,7 +22,12 @@ interface WorkerFlags {
   concurrency?: string;
 }
 
-const DRAIN_DEADLINE_MS = 30_000;
+/**
+ * File a container health check can test, in the work dir: touched while the worker's Redis
+ * connection is up. Named by host so that workers sharing a work dir do not vouch for each other.
+ */
+export const heartbeatFile = (hostname = os.hostname()) => `worker-${hostname}.alive`;
+const HEARTBEAT_MS = 10_000;
 
 export function registerWorker(program: Command): void {
   program
@@ -55,6 +63,9 @@ async function runWorker(config: Config, onHiveDisk: boolean): Promise<void> {
     headers = new ApiHeaders(config.apiUrl!, path.join(config.workDir, 'headers'));
     results = new ApiStore(config.apiUrl!, config.workerToken);
   }
+  setJobSandboxMode(
+    config.sandbox === 'docker' ? { kind: 'docker', image: config.sandboxImage } : { kind: 'bwrap' },
+  );
   const connection = redisConnection(config.redisUrl, 'worker');
   const processor = compileProcessor({ headers, results, workRoot: path.join(config.workDir, 'compile') });
   const worker = startBullWorker<CompileJobData, CompileOutcome>(
@@ -81,12 +92,29 @@ async function runWorker(config: Config, onHiveDisk: boolean): Promise<void> {
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   logger.info({ concurrency: config.compileConcurrency, onHiveDisk }, 'worker ready');
 
+  const aliveFile = path.join(config.workDir, heartbeatFile());
+  const beat = async () => {
+    if (connection.status !== 'ready') return;
+    await mkdir(config.workDir, { recursive: true });
+    await writeFile(aliveFile, `${Date.now()}\n`);
+  };
+  const heartbeat = setInterval(() => void beat().catch(() => undefined), HEARTBEAT_MS);
+  heartbeat.unref();
+  connection.once('ready', () => void beat().catch(() => undefined));
+
   const stop = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'draining: finishing running jobs');
-    setTimeout(() => process.exit(1), DRAIN_DEADLINE_MS).unref();
+    // Running jobs finish; past the deadline the process exits anyway and their
+    // locks expire, so another worker takes them over.
+    logger.info({ signal, deadlineMs: config.shutdownDeadlineMs }, 'draining: finishing running jobs');
+    clearInterval(heartbeat);
+    setTimeout(() => {
+      logger.warn('drain deadline passed; exiting with jobs still running (they will be retried)');
+      process.exit(1);
+    }, config.shutdownDeadlineMs).unref();
     worker
       .close()
       .then(() => {
+        logger.info('drained');
         registry?.close();
         connection.disconnect();
         process.exit(0);

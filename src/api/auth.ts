@@ -1,0 +1,41 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SurfhiveError } from '../errors/index.js';
+
+/** The stored form of an operator token: its sha256, hex. */
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
+
+/** Whether `token`'s sha256 is one of `stored`: constant-time, visiting every stored hash. */
+function tokenMatches(token: string, stored: readonly Buffer[]): boolean {
+  const presented = createHash('sha256').update(token, 'utf8').digest();
+  let ok = false;
+  for (const h of stored) ok = timingSafeEqual(presented, h) || ok;
+  return ok;
+}
+
+/**
+ * A Fastify preHandler that lets through only requests carrying a token
+ * (`Authorization: Bearer <token>`) whose sha256 is in `hashes`; `what` names
+ * the token in messages ("an operator token", "a compile token"). 401 without
+ * a token, 403 with a wrong one.
+ */
+export function requireToken(hashes: readonly string[], what: string) {
+  const stored = hashes.map((h) => Buffer.from(h, 'hex')).filter((b) => b.length === 32);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const header = request.headers.authorization;
+    const m = typeof header === 'string' ? BEARER.exec(header) : null;
+    if (!m) {
+      reply.header('www-authenticate', 'Bearer');
+      throw new SurfhiveError('UNAUTHORIZED', `${what} is required (Authorization: Bearer ...)`);
+    }
+    if (!tokenMatches(m[1]!, stored))
+      throw new SurfhiveError('FORBIDDEN', `the ${what.replace(/^an? /, '')} is not valid`);
+  };
+}
+
+/** Ingest and administration: only operator tokens. */
+export function requireOperator(hashes: readonly string[]) {
+  return requireToken(hashes, 'an operator token');
+}

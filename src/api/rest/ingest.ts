@@ -1,0 +1,188 @@
+import os from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import {
+  checkIngestData,
+  type IngestJobData,
+  type IngestResult,
+  ingestJobId,
+} from '../../../workers/ingest-processor.js';
+import { SurfhiveError } from '../../errors/index.js';
+import { type Arch, normalizeArch } from '../../hive/names.js';
+import type { JobQueue, JobState } from '../../queue/types.js';
+import { requireOperator } from '../auth.js';
+import { archSchema, errorSchema, releaseSchema, verSchema } from './schemas.js';
+
+export interface IngestRouteDeps {
+  queue: JobQueue<IngestJobData, IngestResult>;
+  operatorTokenHashes: readonly string[];
+}
+
+interface IngestBody {
+  release: string;
+  version: string;
+  arch?: Arch;
+  mirrors?: Record<string, string>;
+  force?: boolean;
+  keepPackage?: boolean;
+  modules?: boolean;
+}
+
+const ID_PATTERN = '^ingest-(x86_64|aarch64)-[a-z][a-z0-9_-]{0,31}-[0-9][A-Za-z0-9._+~-]{0,127}$';
+
+/** `release` for all its bases, or `release.base` for one. */
+const MIRROR_KEY = '^[a-z][a-z0-9_-]{0,31}(\\.[a-z][a-z0-9_-]{0,31})?$';
+
+const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  503: errorSchema,
+} as const;
+
+const kernelKeySchema = {
+  type: 'object',
+  required: ['arch', 'release', 'ver'],
+  properties: { arch: archSchema, release: { type: 'string' }, ver: { type: 'string' } },
+} as const;
+
+const jobSchema = {
+  type: 'object',
+  required: ['id', 'status', 'progress', 'log', 'attempts'],
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string', enum: ['waiting', 'active', 'completed', 'failed', 'unknown'] },
+    progress: {
+      type: 'object',
+      properties: {
+        phase: { type: 'string' },
+        percent: { type: 'number' },
+        downloaded: { type: 'integer' },
+        extracted: { type: 'integer' },
+        total: { type: 'integer' },
+      },
+    },
+    log: { type: 'array', items: { type: 'string' } },
+    attempts: { type: 'integer' },
+    error: { type: 'string' },
+    kernel: kernelKeySchema,
+    published: { type: 'boolean' },
+    timings: { type: 'object', additionalProperties: { type: 'integer' } },
+  },
+} as const;
+
+const hostArch = (): Arch => {
+  try {
+    return normalizeArch(os.machine());
+  } catch {
+    return 'x86_64';
+  }
+};
+
+/** A queue that does not answer (Redis down) is the server's trouble, told as 503. */
+async function queueCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof SurfhiveError) throw err;
+    throw new SurfhiveError('UNAVAILABLE', 'the job queue is unavailable', { cause: err });
+  }
+}
+
+function view(s: JobState<IngestResult>) {
+  const progress = typeof s.progress === 'number' ? { percent: s.progress } : s.progress;
+  return {
+    id: s.id,
+    status: s.status,
+    progress,
+    log: s.logs,
+    attempts: s.attempts,
+    ...(s.error ? { error: s.error } : {}),
+    ...(s.result
+      ? { kernel: s.result.kernel, published: s.result.published, timings: s.result.timings }
+      : {}),
+  };
+}
+
+/** `POST /ingest` queues an ingest (operator token); `GET /ingest/:id` tells how it goes. */
+export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
+  const operator = requireOperator(deps.operatorTokenHashes);
+  const { queue } = deps;
+
+  app.post<{ Body: IngestBody }>(
+    '/ingest',
+    {
+      preHandler: operator,
+      schema: {
+        summary: 'Ingest a distribution kernel: download its debuginfo package and publish it (operator)',
+        tags: ['ingest'],
+        body: {
+          type: 'object',
+          required: ['release', 'version'],
+          additionalProperties: false,
+          properties: {
+            release: releaseSchema,
+            version: verSchema,
+            arch: archSchema,
+            mirrors: {
+              type: 'object',
+              maxProperties: 16,
+              patternProperties: {
+                [MIRROR_KEY]: { type: 'string', maxLength: 2048 },
+              },
+              additionalProperties: false,
+            },
+            force: { type: 'boolean' },
+            keepPackage: { type: 'boolean' },
+            modules: { type: 'boolean' },
+          },
+        },
+        response: {
+          202: {
+            type: 'object',
+            required: ['id', 'status'],
+            properties: { id: { type: 'string' }, status: { type: 'string' } },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const data = checkIngestData({ ...b, arch: b.arch ?? hostArch() });
+      const id = ingestJobId(data);
+      const existing = await queueCall(() => queue.get(id));
+      // One job per kernel: join a queued or running one; a finished success stays done unless forced.
+      if (existing && (existing.status === 'waiting' || existing.status === 'active'))
+        return reply.code(202).send({ id, status: existing.status });
+      if (existing?.status === 'completed' && !data.force)
+        return reply.code(202).send({ id, status: 'completed' });
+      if (existing) await queueCall(() => queue.remove(id));
+      await queueCall(() => queue.submit('ingest', data, { jobId: id, attempts: 3 }));
+      return reply.code(202).send({ id, status: 'waiting' });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/ingest/:id',
+    {
+      preHandler: operator,
+      schema: {
+        summary: 'Status, progress and log of an ingest job (operator)',
+        tags: ['ingest'],
+        params: {
+          type: 'object',
+          required: ['id'],
+          additionalProperties: false,
+          properties: { id: { type: 'string', pattern: ID_PATTERN } },
+        },
+        response: { 200: jobSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const state = await queueCall(() => queue.get(request.params.id));
+      if (!state) throw new SurfhiveError('JOB_NOT_FOUND', 'no such ingest job');
+      return view(state);
+    },
+  );
+}

@@ -1,0 +1,73 @@
+import type { Worker } from 'bullmq';
+import {
+  type IngestDeps,
+  type IngestJobData,
+  type IngestResult,
+  ingestProcessor,
+} from '../../workers/ingest-processor.js';
+import type { Config } from '../config/config.js';
+import type { KernelKey } from '../hive/layout.js';
+import type { Logger } from '../log/logger.js';
+import { BullQueue, redisConnection, startBullWorker } from '../queue/bullmq-queue.js';
+import { InlineQueue } from '../queue/inline-queue.js';
+import type { JobQueue } from '../queue/types.js';
+
+export const INGEST_QUEUE = 'ingest';
+
+export interface IngestWiring {
+  queue: JobQueue<IngestJobData, IngestResult>;
+  close(): Promise<void>;
+}
+
+export interface IngestQueueOptions extends Partial<Omit<IngestDeps, 'hive' | 'logger'>> {
+  /** Queue name (tests use a random one). */
+  name?: string;
+  /** Ingests run at once (each is download + xz + pahole on a large vmlinux). Default 1. */
+  concurrency?: number;
+  onPublished?: (key: KernelKey) => Promise<void> | void;
+}
+
+/**
+ * The ingest queue of one API process. With REDIS_URL: a BullMQ queue AND its worker in this
+ * same process, because an ingest must run where the hive is; otherwise an in-process pool.
+ */
+export async function ingestQueue(
+  config: Config,
+  hive: string,
+  logger: Logger,
+  opts: IngestQueueOptions = {},
+): Promise<IngestWiring> {
+  const { name = INGEST_QUEUE, concurrency = 1, ...deps } = opts;
+  const processor = ingestProcessor({ ...deps, hive, logger });
+  if (!config.redisUrl) {
+    const queue = new InlineQueue<IngestJobData, IngestResult>(name, processor, { concurrency });
+    return { queue, close: () => queue.close() };
+  }
+  const producer = redisConnection(config.redisUrl, 'producer');
+  const workerConnection = redisConnection(config.redisUrl, 'worker');
+  const queue = new BullQueue<IngestJobData, IngestResult>(name, producer, { prefix: config.queuePrefix });
+  let worker: Worker | undefined;
+  try {
+    await queue.ready();
+    worker = startBullWorker(name, processor, {
+      connection: workerConnection,
+      concurrency,
+      prefix: config.queuePrefix,
+    });
+    worker.on('error', (err) => logger.warn({ err }, 'ingest worker: redis error'));
+  } catch (err) {
+    await queue.close().catch(() => {});
+    producer.disconnect();
+    workerConnection.disconnect();
+    throw err;
+  }
+  return {
+    queue,
+    close: async () => {
+      await worker?.close();
+      await queue.close();
+      producer.disconnect();
+      workerConnection.disconnect();
+    },
+  };
+}

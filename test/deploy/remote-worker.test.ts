@@ -1,0 +1,98 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { hashToken } from '../../src/api/auth.js';
+import { ensureCli } from '../helpers/cli.js';
+import { localHive } from '../helpers/local-hive.js';
+import { startRedis } from '../helpers/redis.js';
+import { sharedPath } from '../helpers/shared.js';
+import { type Proc, startApi, startCli } from './helpers/procs.js';
+
+const fixture = (name: string) => readFileSync(sharedPath('fixtures/bpf', `${name}.bpf.c`), 'utf8');
+
+const listFiles = (dir: string): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true, recursive: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.join(e.parentPath, e.name))
+    : [];
+
+if (!existsSync('/sys/kernel/btf/vmlinux')) {
+  t.plan(0, 'this kernel has no BTF: no local kernel to compile against');
+} else {
+  t.test(
+    'a remote worker (API URL + worker token, no hive) compiles end to end through a real API',
+    async (t) => {
+      const cli = await ensureCli();
+      const redis = await startRedis();
+      const h = await localHive();
+      const workerDir = mkdtempSync(path.join(os.tmpdir(), 'surfhive-remote-worker-'));
+      const token = randomBytes(24).toString('base64url');
+      const prefix = `test-${randomUUID()}`;
+      const procs: Proc[] = [];
+      t.teardown(async () => {
+        for (const p of procs) p.kill();
+        await redis.stop();
+        h.cleanup();
+        rmSync(workerDir, { recursive: true, force: true });
+      });
+      const api = await startApi(cli, h.hive, {
+        REDIS_URL: redis.url,
+        SURFHIVE_QUEUE_PREFIX: prefix,
+        SURFHIVE_WORKER_TOKEN_HASHES: hashToken(token),
+        SURFHIVE_LOG_LEVEL: 'warn',
+      });
+      procs.push(api.proc);
+      // The worker's environment names no hive: everything comes through the API.
+      const worker = startCli(cli, ['worker', '--api', api.url, '--concurrency', '1'], {
+        REDIS_URL: redis.url,
+        SURFHIVE_QUEUE_PREFIX: prefix,
+        SURFHIVE_WORKER_TOKEN: token,
+        SURFHIVE_WORK_DIR: workerDir,
+        SURFHIVE_HIVE: path.join(workerDir, 'no-hive-here'),
+        SURFHIVE_COMPILE_CACHE: path.join(workerDir, 'no-cache-here'),
+      });
+      procs.push(worker);
+      const { arch, ver } = h.key;
+      const res = await fetch(`${api.url}/api/v1/compile?wait=30`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ arch, ver, output: 'so', source: fixture('hello') }),
+      });
+      const status = (await res.json()) as { status: string; artifact?: { url: string; size: number } };
+      t.equal(res.status, 200, JSON.stringify(status));
+      t.equal(status.status, 'completed', 'compiled by the remote worker');
+      const art = await fetch(`${api.url}${status.artifact?.url}`);
+      const bytes = Buffer.from(await art.arrayBuffer());
+      t.equal(
+        bytes.subarray(0, 4).toString('latin1'),
+        '\x7fELF',
+        'the API serves the artifact the worker returned',
+      );
+      t.equal(bytes.length, status.artifact?.size);
+
+      const legacy = await fetch(`${api.url}/lbc`, {
+        method: 'POST',
+        body: JSON.stringify([{ cmd: 'obj', ver, arch, code: fixture('hello') }]),
+      });
+      const body = (await legacy.json()) as { res: { log: string; obj: string }[] };
+      t.equal(body.res[0]?.log, 'ok.', 'legacy obj compiled by the remote worker');
+
+      const files = listFiles(workerDir).map((f) => path.relative(workerDir, f));
+      t.ok(
+        files.some((f) => f.startsWith('headers/') && f.endsWith('.h')),
+        `vmlinux.h fetched into the worker's own cache: ${files.join(', ')}`,
+      );
+      t.notOk(
+        existsSync(path.join(workerDir, 'no-cache-here')),
+        'the worker wrote no compile cache of its own',
+      );
+      t.equal(worker.child.exitCode, null, 'the worker is still running');
+
+      const cache = listFiles(path.join(h.hive, '.cache', 'compile')).length;
+      t.ok(cache >= 2, 'results landed in the API’s cache');
+    },
+  );
+}
