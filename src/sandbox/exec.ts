@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { type Readable, Transform, type Writable } from 'node:stream';
 import { SurfhiveError } from '../errors/index.js';
@@ -52,6 +52,61 @@ export function commandLine(
   return { file: argv[0]!, argv: argv.slice(1) };
 }
 
+/** A started tool: its own process group, killed as a whole on timeout, abort or when told to. */
+interface GroupProcess {
+  child: ChildProcessWithoutNullStreams;
+  killTree(): void;
+  readonly timedOut: boolean;
+  /** Clears the timer and abort listener and reaps whatever is left in the group. */
+  finish(): void;
+}
+
+function startGroup(
+  cmd: string,
+  args: string[],
+  opts: Pick<ExecOptions, 'cwd' | 'env' | 'limits' | 'sandbox' | 'signal' | 'timeoutMs'>,
+): GroupProcess {
+  const { file, argv } = commandLine(cmd, args, opts);
+  const child = spawn(file, argv, {
+    cwd: opts.cwd,
+    env: opts.env ?? DEFAULT_TOOL_ENV,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let gone = false;
+  let timedOut = false;
+  const killTree = () => {
+    if (child.pid === undefined || gone) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killTree();
+  }, opts.timeoutMs);
+  const onAbort = () => killTree();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  child.stdin.on('error', () => {
+    // the tool may exit without reading all of its input; its exit status tells what happened
+  });
+  return {
+    child,
+    killTree,
+    get timedOut() {
+      return timedOut;
+    },
+    finish() {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      killTree();
+      gone = true;
+    },
+  };
+}
+
 /**
  * The ONE place that starts external processes. Each tool runs in its own
  * process group so that a timeout, an output overflow or an abort kills the
@@ -61,37 +116,16 @@ export function runTool(cmd: string, args: string[], opts: ExecOptions): Promise
   const cap = opts.maxOutputBytes ?? DEFAULT_CAP;
   // A docker sandbox is a container per run; its limits are the container's, not prlimit's.
   if (opts.sandbox?.kind === 'docker') return runInDocker(cmd, args, opts.sandbox, opts, cap);
-  const { file, argv } = commandLine(cmd, args, opts);
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(file, argv, {
-      cwd: opts.cwd,
-      env: opts.env ?? DEFAULT_TOOL_ENV,
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const group = startGroup(cmd, args, opts);
+    const { child, killTree } = group;
     const chunks: { out: Buffer[]; err: Buffer[] } = { out: [], err: [] };
     const sizes = { out: 0, err: 0 };
     let truncated = false;
-    let timedOut = false;
     let settled = false;
     let sink: WriteStream | undefined;
     let sinkDone: Promise<void> = Promise.resolve();
-
-    const killTree = () => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killTree();
-    }, opts.timeoutMs);
-    const onAbort = () => killTree();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
 
     const collect = (which: 'out' | 'err') => (buf: Buffer) => {
       if (sizes[which] >= cap) return;
@@ -115,24 +149,19 @@ export function runTool(cmd: string, args: string[], opts: ExecOptions): Promise
       child.stdout.on('data', collect('out'));
     }
     child.stderr.on('data', collect('err'));
-    child.stdin.on('error', () => {
-      // the tool may exit without reading its input
-    });
     child.stdin.end(opts.input ?? '');
 
     child.on('error', (err) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
+      group.finish();
       reject(new SurfhiveError('TOOL_FAILED', `could not start ${cmd}`, { cause: err }));
     });
     child.on('close', (code, signal) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      killTree(); // reap grandchildren left in the group
+      const timedOut = group.timedOut;
+      group.finish();
       sinkDone.then(
         () =>
           resolve({
@@ -200,51 +229,23 @@ export interface ToolStream {
 export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOptions): ToolStream {
   if (opts.sandbox?.kind === 'docker')
     throw new SurfhiveError('TOOL_FAILED', 'streaming tools do not run in a docker sandbox');
-  const { file, argv } = commandLine(cmd, args, opts);
   const errCap = opts.maxStderrBytes ?? 64 * 1024;
-  const child = spawn(file, argv, {
-    cwd: opts.cwd,
-    env: opts.env ?? DEFAULT_TOOL_ENV,
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let timedOut = false;
+  const group = startGroup(cmd, args, opts);
+  const { child, killTree } = group;
   let truncated = false;
-  let gone = false;
   let startError: Error | undefined;
   let stderr = '';
   let outBytes = 0;
-
-  const killTree = () => {
-    if (child.pid === undefined || gone) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killTree();
-  }, opts.timeoutMs);
-  const onAbort = () => killTree();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   child.stderr.on('data', (buf: Buffer) => {
     if (stderr.length < errCap)
       stderr += buf.toString('utf8', 0, Math.min(buf.length, errCap - stderr.length));
   });
-  child.stdin.on('error', () => {
-    // the tool may exit without reading all of its input; its exit status tells what happened
-  });
 
   const exited = new Promise<ToolExit>((resolve) => {
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      killTree(); // reap grandchildren left in the group
-      gone = true;
-      resolve({ code, signal, stderr, timedOut, truncated });
+      group.finish();
+      resolve({ code, signal, stderr, timedOut: group.timedOut, truncated });
     };
     child.on('error', (err) => {
       startError = err;
@@ -275,7 +276,7 @@ export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOpt
       if (opts.maxOutputBytes !== undefined && outBytes > opts.maxOutputBytes) {
         truncated = true;
         killTree();
-        cb(failure({ code: null, signal: null, stderr, timedOut, truncated }));
+        cb(failure({ code: null, signal: null, stderr, timedOut: group.timedOut, truncated }));
         return;
       }
       cb(null, chunk);
@@ -290,9 +291,7 @@ export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOpt
   exited.then((r) => {
     if (startError && !stdout.destroyed) stdout.destroy(failure(r));
   });
-  stdout.on('close', () => {
-    if (!gone) killTree();
-  });
+  stdout.on('close', () => killTree());
 
   return { stdin: child.stdin, stdout, exited, kill: killTree };
 }
