@@ -7,6 +7,7 @@ import { compileSharedObject } from '../src/compile/compile-shared-object.js';
 import { parseCompileFlags } from '../src/compile/flags.js';
 import type { KernelHeaders } from '../src/compile/kernel-headers.js';
 import type { CompileOutcome } from '../src/compile/outcome.js';
+import type { PchCache } from '../src/compile/pch-cache.js';
 import type { CompileJobData } from '../src/compile/request.js';
 import type { ResultStore } from '../src/compile/result-store.js';
 import { SAFE_FAILURE_PREFIX } from '../src/compile/service.js';
@@ -18,6 +19,8 @@ export interface CompileProcessorDeps {
   results: ResultStore;
   /** Scratch space; each job gets its own directory, removed afterwards. */
   workRoot: string;
+  /** Precompiled lbc.h headers per kernel; none: every compile parses vmlinux.h. */
+  pch?: PchCache;
 }
 
 /** Errors that are the user's (their program, their flags, their kernel choice): never retried. */
@@ -69,6 +72,7 @@ export const compileProcessor =
           vmlinuxH,
           arch: data.arch,
           jobDir,
+          pch: deps.pch,
         });
         artifactFile = r.object;
         clog = r.clog;
@@ -80,6 +84,7 @@ export const compileProcessor =
           arch: data.arch,
           vmlinuxH,
           jobDir,
+          pch: deps.pch,
         });
         artifactFile = r.sharedObject;
         clog = r.clog;

@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { type ExecResult, runTool } from '../sandbox/exec.js';
 import { CompileFailure } from './compile-failure.js';
-import { jobSandbox, SANDBOX_INCLUDE, SANDBOX_JOB, scrubPaths } from './job-sandbox.js';
+import { type JobMount, jobSandbox, SANDBOX_INCLUDE, SANDBOX_JOB, scrubPaths } from './job-sandbox.js';
 import { type LbcToolchain, targetArchDefine } from './toolchain.js';
+
+/** Where a job's precompiled lbc.h appears inside the sandbox. */
+export const SANDBOX_PCH = '/lbc/pch/lbc.h.pch';
 
 export interface BpfClangJob {
   jobDir: string;
@@ -15,6 +18,8 @@ export interface BpfClangJob {
   input: string;
   output: string;
   timeoutMs: number;
+  /** Host path of a precompiled lbc.h (pch-cache.ts) to start from; the caller checked it fits the job. */
+  pch?: string;
 }
 
 const resourceDirs = new Map<string, Promise<string>>();
@@ -36,15 +41,14 @@ function resourceDir(clang: string): Promise<string> {
 }
 
 /**
- * Runs clang -target bpf inside bubblewrap: the job directory is /job, lbc.h,
- * libbpf's bpf/ headers and vmlinux.h are in /lbc/include, and nothing else of
- * the host but the toolchain is visible. Output paths are scrubbed again as a
- * second fence.
+ * The arguments every BPF clang run starts with, the precompiled header's build
+ * included: it must see the same target, language and predefined macros as the
+ * compiles that use it. Input files are validated by content, so a vmlinux.h
+ * copied again (new mtime, same bytes) keeps its precompiled header valid.
  */
-export async function runBpfClang(job: BpfClangJob): Promise<ExecResult & { clog: string }> {
-  const tc = job.toolchain;
+export async function bpfClangBaseArgs(tc: LbcToolchain): Promise<string[]> {
   const resource = await resourceDir(tc.clang);
-  const args = [
+  return [
     '-target',
     'bpf',
     '-O2',
@@ -57,37 +61,56 @@ export async function runBpfClang(job: BpfClangJob): Promise<ExecResult & { clog
     '-fdebug-compilation-dir=.',
     '-fno-color-diagnostics',
     '-ferror-limit=50',
+    '-fpch-validate-input-files-content',
+  ];
+}
+
+/** lbc.h, libbpf's bpf/ headers and vmlinux.h at their neutral paths. */
+export const includeMounts = (tc: LbcToolchain, vmlinuxH: string): JobMount[] => [
+  { source: tc.lbcHeader, dest: `${SANDBOX_INCLUDE}/lbc.h`, toolchain: true },
+  { source: tc.bpfHeaders, dest: `${SANDBOX_INCLUDE}/bpf`, toolchain: true },
+  { source: vmlinuxH, dest: `${SANDBOX_INCLUDE}/vmlinux.h` },
+];
+
+/** Resource limits of one clang run. */
+export const clangLimits = (timeoutMs: number) => ({
+  cpuSeconds: Math.ceil(timeoutMs / 1000) + 1,
+  memoryBytes: 2 * 1024 * 1024 * 1024,
+  fileBytes: 256 * 1024 * 1024,
+});
+
+/**
+ * Runs clang -target bpf inside bubblewrap: the job directory is /job, lbc.h,
+ * libbpf's bpf/ headers and vmlinux.h are in /lbc/include, and nothing else of
+ * the host but the toolchain is visible. Output paths are scrubbed again as a
+ * second fence.
+ */
+export async function runBpfClang(job: BpfClangJob): Promise<ExecResult & { clog: string }> {
+  const tc = job.toolchain;
+  const args = [
+    ...(await bpfClangBaseArgs(tc)),
+    ...(job.pch ? ['-include-pch', SANDBOX_PCH] : []),
     ...job.flags,
     '-c',
     job.input,
     '-o',
     job.output,
   ];
-  const sandbox = jobSandbox(
-    job.jobDir,
-    [
-      { source: tc.lbcHeader, dest: `${SANDBOX_INCLUDE}/lbc.h`, toolchain: true },
-      { source: tc.bpfHeaders, dest: `${SANDBOX_INCLUDE}/bpf`, toolchain: true },
-      { source: job.vmlinuxH, dest: `${SANDBOX_INCLUDE}/vmlinux.h` },
-    ],
-    tc.arch,
-  );
+  const mounts = includeMounts(tc, job.vmlinuxH);
+  if (job.pch) mounts.push({ source: job.pch, dest: SANDBOX_PCH });
   const res = await runTool(tc.clang, args, {
     cwd: job.jobDir,
-    sandbox,
+    sandbox: jobSandbox(job.jobDir, mounts, tc.arch),
     timeoutMs: job.timeoutMs,
     maxOutputBytes: 256 * 1024,
-    limits: {
-      cpuSeconds: Math.ceil(job.timeoutMs / 1000) + 1,
-      memoryBytes: 2 * 1024 * 1024 * 1024,
-      fileBytes: 256 * 1024 * 1024,
-    },
+    limits: clangLimits(job.timeoutMs),
   });
   const clog = scrubPaths(res.stderr, [
     [job.jobDir, '.'],
     [path.dirname(job.vmlinuxH), SANDBOX_INCLUDE],
     [tc.bpfHeaders, `${SANDBOX_INCLUDE}/bpf`],
     [path.dirname(tc.lbcHeader), SANDBOX_INCLUDE],
+    ...(job.pch ? ([[job.pch, SANDBOX_PCH]] as [string, string][]) : []),
     [`${SANDBOX_JOB}/`, ''],
   ]);
   return { ...res, clog };

@@ -2,10 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/index.js';
 import type { Arch } from '../hive/names.js';
-import { runBpfClang } from './clang-run.js';
 import { CompileFailure } from './compile-failure.js';
 import { checkFlags } from './flags.js';
 import { checkIncludes } from './include-guard.js';
+import type { PchCache } from './pch-cache.js';
+import { runBpfClangPreferPch } from './pch-run.js';
 import { type LbcToolchain, lbcToolchain } from './toolchain.js';
 
 export const SOURCE_NAME = 'bpf.c';
@@ -23,6 +24,8 @@ export interface CompileObjectInput {
   jobDir: string;
   toolchain?: LbcToolchain;
   timeoutMs?: number;
+  /** Precompiled lbc.h headers to start from when one fits; none: a normal compile. */
+  pch?: PchCache;
 }
 
 export interface CompileObjectResult {
@@ -31,6 +34,8 @@ export interface CompileObjectResult {
   /** Compiler warnings, with job-relative paths. */
   clog: string;
   durationMs: number;
+  /** Whether clang started from a precompiled lbc.h. */
+  usedPch: boolean;
 }
 
 /**
@@ -42,19 +47,28 @@ export async function compileObject(input: CompileObjectInput): Promise<CompileO
   checkIncludes(input.source, SOURCE_NAME);
   const toolchain = input.toolchain ?? lbcToolchain(input.arch);
   await writeFile(path.join(input.jobDir, SOURCE_NAME), input.source, { mode: 0o644 });
-  const res = await runBpfClang({
-    jobDir: input.jobDir,
-    toolchain,
-    vmlinuxH: input.vmlinuxH,
-    flags,
-    input: SOURCE_NAME,
-    output: OBJECT_NAME,
-    timeoutMs: input.timeoutMs ?? 25_000,
-  });
+  const res = await runBpfClangPreferPch(
+    {
+      jobDir: input.jobDir,
+      toolchain,
+      vmlinuxH: input.vmlinuxH,
+      flags,
+      input: SOURCE_NAME,
+      output: OBJECT_NAME,
+      timeoutMs: input.timeoutMs ?? 25_000,
+    },
+    input.source,
+    input.pch,
+  );
   if (res.code !== 0 && res.stderr.startsWith('bwrap:'))
     throw new SurfhiveError('TOOL_FAILED', 'the compile sandbox could not start');
   if (res.timedOut) throw new CompileFailure('compile timed out.', res.clog);
   if (res.truncated) throw new CompileFailure('compile failed: too much compiler output.', res.clog);
   if (res.code !== 0) throw new CompileFailure('compile failed.', res.clog);
-  return { object: path.join(input.jobDir, OBJECT_NAME), clog: res.clog, durationMs: res.durationMs };
+  return {
+    object: path.join(input.jobDir, OBJECT_NAME),
+    clog: res.clog,
+    durationMs: res.durationMs,
+    usedPch: res.usedPch,
+  };
 }

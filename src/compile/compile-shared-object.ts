@@ -6,6 +6,7 @@ import { parseCompileFlags } from './flags.js';
 import { checkIncludes } from './include-guard.js';
 import { findLbcMaps } from './lbc-maps.js';
 import { linkSharedObject } from './link-shared-object.js';
+import type { PchCache } from './pch-cache.js';
 import { type LbcToolchain, lbcToolchain } from './toolchain.js';
 
 export interface CompileSharedInput {
@@ -18,6 +19,8 @@ export interface CompileSharedInput {
   vmlinuxH: string;
   jobDir: string;
   toolchain?: LbcToolchain;
+  /** Precompiled lbc.h headers for both clang runs, when one fits. */
+  pch?: PchCache;
 }
 
 export interface CompileSharedResult {
@@ -26,6 +29,8 @@ export interface CompileSharedResult {
   descriptor: LbcDescriptor;
   clog: string;
   timings: { objectMs: number; ffiMs: number; linkMs: number };
+  /** Whether the object's clang run started from a precompiled lbc.h. */
+  usedPch: boolean;
 }
 
 /**
@@ -41,8 +46,8 @@ export async function compileSharedObject(input: CompileSharedInput): Promise<Co
   // The ffi probe is a second, independent clang run: both use the two cores at once.
   const ffiStart = performance.now();
   const [object, types] = await Promise.allSettled([
-    compileObject({ ...common, source: input.source, flags }),
-    describeTypesForFfi({ ...common, flags, maps, source: input.source }).then((r) => ({
+    compileObject({ ...common, source: input.source, flags, pch: input.pch }),
+    describeTypesForFfi({ ...common, flags, maps, source: input.source, pch: input.pch }).then((r) => ({
       ...r,
       ms: performance.now() - ffiStart,
     })),
@@ -66,5 +71,6 @@ export async function compileSharedObject(input: CompileSharedInput): Promise<Co
     descriptor,
     clog: compiled.clog,
     timings: { objectMs: compiled.durationMs, ffiMs, linkMs: linked.durationMs },
+    usedPch: compiled.usedPch,
   };
 }

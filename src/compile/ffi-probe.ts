@@ -2,9 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseBtf } from '../build/btf/index.js';
 import { extractBtfSection } from '../build/elf/index.js';
-import { runBpfClang } from './clang-run.js';
 import { ffiDeclarations } from './ffi-cdef.js';
 import type { LbcMapDecl } from './lbc-maps.js';
+import type { PchCache } from './pch-cache.js';
+import { runBpfClangPreferPch } from './pch-run.js';
 import type { LbcToolchain } from './toolchain.js';
 
 /** Always declared, so clients can cast with them whatever the maps use. */
@@ -23,6 +24,7 @@ export interface FfiProbeInput {
   /** The user's source; the probe compiles its own copy of it. */
   source: string;
   timeoutMs?: number;
+  pch?: PchCache;
 }
 
 export interface FfiResult {
@@ -41,15 +43,19 @@ async function probe(input: FfiProbeInput, types: string[]): Promise<string | un
   const decls = types.map((t, i) => `__typeof__(${t}) ${VAR_PREFIX}${i};`);
   const text = `${input.source}\n${decls.join('\n')}\n`;
   await writeFile(path.join(input.jobDir, PROBE_SOURCE), text, { mode: 0o644 });
-  const res = await runBpfClang({
-    jobDir: input.jobDir,
-    toolchain: input.toolchain,
-    vmlinuxH: input.vmlinuxH,
-    flags: [...input.flags, '-w'],
-    input: PROBE_SOURCE,
-    output: PROBE_OBJECT,
-    timeoutMs: input.timeoutMs ?? 25_000,
-  });
+  const res = await runBpfClangPreferPch(
+    {
+      jobDir: input.jobDir,
+      toolchain: input.toolchain,
+      vmlinuxH: input.vmlinuxH,
+      flags: [...input.flags, '-w'],
+      input: PROBE_SOURCE,
+      output: PROBE_OBJECT,
+      timeoutMs: input.timeoutMs ?? 25_000,
+    },
+    text,
+    input.pch,
+  );
   if (res.code !== 0) return undefined;
   const raw = extractBtfSection(await readFile(path.join(input.jobDir, PROBE_OBJECT)));
   if (!raw) return undefined;

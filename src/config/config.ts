@@ -16,6 +16,8 @@ export interface Config {
   workDir: string;
   /** Content-addressed store of finished compiles. */
   compileCacheDir: string;
+  /** Precompiled lbc.h + vmlinux.h per kernel, shared by compiles; undefined (`off`): none. */
+  pchCacheDir: string | undefined;
   /** Compiles run at once by the in-process pool (no Redis) or by one worker process. */
   compileConcurrency: number;
   /** Compiles waiting or running past which new ones get 503. */
@@ -94,6 +96,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bodyLimit: int(env.SURFHIVE_BODY_LIMIT, 24 * 1024 * 1024),
     workDir: path.resolve(env.SURFHIVE_WORK_DIR ?? path.join(hive, '.work')),
     compileCacheDir: path.resolve(env.SURFHIVE_COMPILE_CACHE ?? path.join(hive, '.cache', 'compile')),
+    pchCacheDir:
+      env.SURFHIVE_PCH_CACHE === 'off'
+        ? undefined
+        : path.resolve(env.SURFHIVE_PCH_CACHE || path.join(hive, '.cache', 'pch')),
     compileConcurrency: int(env.SURFHIVE_COMPILE_CONCURRENCY, 2),
     maxCompileBacklog: int(env.SURFHIVE_MAX_COMPILE_BACKLOG, 200),
     queuePrefix: env.SURFHIVE_QUEUE_PREFIX ?? 'surfhive',
@@ -123,5 +129,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     hive: path.resolve(merged.hive),
     workDir: path.resolve(merged.workDir),
     compileCacheDir: path.resolve(merged.compileCacheDir),
+    pchCacheDir: merged.pchCacheDir === undefined ? undefined : path.resolve(merged.pchCacheDir),
   };
 }

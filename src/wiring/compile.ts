@@ -3,6 +3,7 @@ import { compileProcessor } from '../../workers/compile-processor.js';
 import { setJobSandboxMode } from '../compile/job-sandbox.js';
 import { HiveHeaders } from '../compile/kernel-headers.js';
 import type { CompileOutcome } from '../compile/outcome.js';
+import { PchCache } from '../compile/pch-cache.js';
 import type { CompileJobData } from '../compile/request.js';
 import { CompileCache } from '../compile/result-cache.js';
 import { CacheStore } from '../compile/result-store.js';
@@ -56,6 +57,7 @@ export async function wireCompile(
       headers: new HiveHeaders(registry),
       results: new CacheStore(cache),
       workRoot: path.join(config.workDir, 'compile'),
+      pch: config.pchCacheDir ? new PchCache({ dir: config.pchCacheDir, logger }) : undefined,
     });
     queue = new InlineQueue(COMPILE_QUEUE, processor, { concurrency: config.compileConcurrency });
     close = () => queue.close();

@@ -6,6 +6,7 @@ import { compileProcessor } from '../../../workers/compile-processor.js';
 import { setJobSandboxMode } from '../../compile/job-sandbox.js';
 import { ApiHeaders, HiveHeaders, type KernelHeaders } from '../../compile/kernel-headers.js';
 import type { CompileOutcome } from '../../compile/outcome.js';
+import { PchCache } from '../../compile/pch-cache.js';
 import type { CompileJobData } from '../../compile/request.js';
 import { CompileCache } from '../../compile/result-cache.js';
 import { ApiStore, CacheStore, type ResultStore } from '../../compile/result-store.js';
@@ -67,7 +68,12 @@ async function runWorker(config: Config, onHiveDisk: boolean): Promise<void> {
     config.sandbox === 'docker' ? { kind: 'docker', image: config.sandboxImage } : { kind: 'bwrap' },
   );
   const connection = redisConnection(config.redisUrl, 'worker');
-  const processor = compileProcessor({ headers, results, workRoot: path.join(config.workDir, 'compile') });
+  const processor = compileProcessor({
+    headers,
+    results,
+    workRoot: path.join(config.workDir, 'compile'),
+    pch: config.pchCacheDir ? new PchCache({ dir: config.pchCacheDir, logger }) : undefined,
+  });
   const worker = startBullWorker<CompileJobData, CompileOutcome>(
     COMPILE_QUEUE,
     async (job) => {
