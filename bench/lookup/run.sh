@@ -16,7 +16,8 @@ VER=${BENCH_VER:-$(uname -r)}
 ARCH=${BENCH_ARCH:-$(uname -m)}
 export LBC_BODY="[{\"cmd\":\"struct\",\"ver\":\"$VER\",\"arch\":\"$ARCH\",\"struct\":\"struct task_struct\"}]"
 
-SURFHIVE_LOG_LEVEL=warn node dist/src/cli/main.js serve --hive "$HIVE" --port "$PORT" --host 127.0.0.1 &
+# One loopback client is far above any per-client quota: the limiter is off unless BENCH_RATE_LIMIT sets it.
+SURFHIVE_LOOKUP_RATE_LIMIT=${BENCH_RATE_LIMIT:-0} SURFHIVE_LOG_LEVEL=warn node dist/src/cli/main.js serve --hive "$HIVE" --port "$PORT" --host 127.0.0.1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
