@@ -4,38 +4,16 @@
 //  - cache-hit latency (the same request again)
 //  - throughput of 50 concurrent unique compiles with 1 and then 2 workers
 // usage: node bench/compile/run.mjs [--cold N=15] [--hits N=200] [--burst N=50] [--output o|so]
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { arch, args, bpfFixture, cli, fmt, localHive, machineLine, pct, ver } from '../lib/common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli/main.js');
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .join(' ')
-    .split('--')
-    .filter(Boolean)
-    .map((a) => a.trim().split(/\s+/)),
-);
 const COLD = Number(args.cold ?? 15);
 const HITS = Number(args.hits ?? 200);
 const BURST = Number(args.burst ?? 50);
 const BURST_OUTPUT = args.output ?? 'o';
-const fixture = readFileSync(path.join(root, '../shared/fixtures/bpf/event_out.bpf.c'), 'utf8');
-const arch = os.machine();
-const ver = os.release();
-
-const hive = mkdtempSync(path.join(os.tmpdir(), 'surfhive-bench-compile-'));
-execFileSync('node', [cli, 'build', '--local', '--hive', hive], { stdio: 'ignore' });
-
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
+const fixture = bpfFixture('event_out');
+const hive = localHive('surfhive-bench-compile-');
 
 async function withServer(concurrency, fn) {
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -83,12 +61,7 @@ async function compile(base, source, output) {
   return performance.now() - t0;
 }
 
-console.log(
-  `machine: ${os.cpus().length} cores, load ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}; kernel ${arch} ${ver}`,
-);
+console.log(machineLine());
 await withServer(2, async (base) => {
   await compile(base, unique(), 'so'); // first compile also hashes vmlinux.h and the toolchain
   for (const output of ['o', 'so']) {

@@ -7,42 +7,24 @@
 // Traffic: ~98% lookups (POST /lbc struct/func/type and REST struct/function), ~2% compiles
 // (REST .o and /lbc `c` .so; half repeat a few sources → cache hits, half unique).
 // usage: node bench/load/run.mjs [--duration 20] [--clients 16] [--compiles 0.02]
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { arch, args, bpfFixture, cli, fmt, localHive, machineLine, pct, ver } from '../lib/common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli/main.js');
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .join(' ')
-    .split('--')
-    .filter(Boolean)
-    .map((a) => a.trim().split(/\s+/)),
-);
 const DURATION = Number(args.duration ?? 20) * 1000;
 const CLIENTS = Number(args.clients ?? 16);
 const COMPILE_SHARE = Number(args.compiles ?? 0.02);
-const fixture = readFileSync(path.join(root, '../shared/fixtures/bpf/hello.bpf.c'), 'utf8');
-const arch = os.machine();
-const ver = os.release();
+const fixture = bpfFixture('hello');
 const STRUCTS = ['task_struct', 'file', 'inode', 'sk_buff', 'mm_struct', 'dentry', 'sock', 'super_block'];
 const FUNCS = ['vfs_read', 'vfs_write', 'do_sys_openat2', 'tcp_sendmsg', 'schedule', 'wake_up_new_task'];
 const TYPES = ['u32', 'pid_t', 'size_t', 'loff_t'];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pick = (xs) => xs[Math.floor(Math.random() * xs.length)];
-const pct = (xs, p) => {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-const fmt = (ms) => (Number.isNaN(ms) ? '-' : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`);
 const freePort = () =>
   new Promise((res) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -73,8 +55,7 @@ async function waitOk(url) {
 }
 
 // ---- one deployment: redis + api + 2 remote workers -------------------------------------
-const hive = mkdtempSync(path.join(os.tmpdir(), 'surfhive-bench-load-'));
-execFileSync('node', [cli, 'build', '--local', '--hive', hive], { stdio: 'ignore' });
+const hive = localHive('surfhive-bench-load-');
 const redisPort = await freePort();
 const redisDir = mkdtempSync(path.join(os.tmpdir(), 'surfhive-bench-redis-'));
 const redis = start(
@@ -239,12 +220,7 @@ async function run(base, label) {
   return { total, errors: sum(/:error/), shed: sum(/:shed/) };
 }
 
-console.log(
-  `machine: ${os.cpus().length} cores, load ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}; kernel ${arch} ${ver}`,
-);
+console.log(machineLine());
 let failed = false;
 try {
   const below = await deployment(

@@ -30,3 +30,14 @@ export interface TypeAnswer {
   type: string;
   size: number;
 }
+
+export interface MemberLocation {
+  struct: string;
+  path: string;
+  /** The member row the path ends in, as the database names it (`comm[16]`). */
+  member: string;
+  type: string;
+  offset: number;
+  size: number;
+  bits: string;
+}

@@ -1,23 +1,14 @@
 import { SurfhiveError } from '../errors/index.js';
-import type { CellAnswer } from './answers.js';
+import type { CellAnswer, MemberLocation } from './answers.js';
 import type { KernelDbHandle } from './kernel-db-handle.js';
 import { structCells, structRow, typeByName } from './queries.js';
+
+export type { MemberLocation } from './answers.js';
 
 /** One step of a member path: `run_node`, `comm[3]`, `stats[1][2]`. */
 export interface PathSegment {
   name: string;
   indices: number[];
-}
-
-export interface MemberLocation {
-  struct: string;
-  path: string;
-  /** The member row the path ends in, as the database names it (`comm[16]`). */
-  member: string;
-  type: string;
-  offset: number;
-  size: number;
-  bits: string;
 }
 
 export const MEMBER_PATH_PATTERN =

@@ -1,27 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { parseBtf } from '../../src/build/btf/index.js';
 import { arrayDimsFromDwarf } from '../../src/build/dwarf/index.js';
 import { rowsFromBtf } from '../../src/build/rows/index.js';
 import type { KernelRows, MemberRow } from '../../src/kernel-db/rows.js';
-import { compileC, FIXTURE_C, GOLDEN, paholeBtf, tempDir } from './helpers/btf-tools.js';
+import { readGolden } from '../helpers/golden-hive.js';
+import { compileC, FIXTURE_C, paholeBtf, tempDir } from './helpers/btf-tools.js';
 import { buildNative } from './helpers/native-tools.js';
 
-interface GoldenCell {
-  type: string;
-  name: string;
-  offset: number;
-  size: number;
-  bits: string;
-}
-interface Golden {
-  structs: { name: string; members: number; size: number; cell: GoldenCell[] }[];
-  types: { name: string; type: string; size: number }[];
-  funcs: { func: string; args: string[]; ret: string }[];
-}
-
-const golden: Golden = JSON.parse(readFileSync(GOLDEN, 'utf8'));
+const golden = readGolden();
 
 /**
  * The documented deviations (spec/kernel-db.md): one trailing `;` dropped, `x[0]` and `x[]` alike.

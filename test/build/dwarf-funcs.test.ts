@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import t from 'tap';
 import { funcsFromDwarf } from '../../src/build/dwarf/index.js';
 import type { FuncRow } from '../../src/kernel-db/rows.js';
+import { readGolden } from '../helpers/golden-hive.js';
 import { sharedPath } from '../helpers/shared.js';
 import { buildNative, rejectsKind, scratch, sh } from './helpers/native-tools.js';
 
 const FIXTURE = sharedPath('fixtures/kernel-like');
-const golden = JSON.parse(readFileSync(join(FIXTURE, 'golden.json'), 'utf8')) as { funcs: FuncRow[] };
+const golden = readGolden();
 
 t.before(buildNative);
 

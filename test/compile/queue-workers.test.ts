@@ -1,14 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { ensureCli } from '../helpers/cli.js';
 import { localHive } from '../helpers/local-hive.js';
 import { startRedis } from '../helpers/redis.js';
-import { sharedPath } from '../helpers/shared.js';
-
-const fixture = (name: string) => readFileSync(sharedPath('fixtures/bpf', `${name}.bpf.c`), 'utf8');
+import { bpfFixture } from '../helpers/shared.js';
 
 if (!existsSync('/sys/kernel/btf/vmlinux')) {
   t.plan(0, 'this kernel has no BTF: no local kernel to compile against');
@@ -48,12 +46,12 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
         app.inject({ method: 'POST', url: '/api/v1/compile', payload: { arch, ver, output: 'so', source } });
 
       const first = startWorker();
-      const ok = await post(fixture('hello'));
+      const ok = await post(bpfFixture('hello'));
       t.equal(ok.statusCode, 202, 'queued');
       const done = await app.inject({ url: `/api/v1/compile/${ok.json().id}?wait=30` });
       t.match(done.json(), { status: 'completed' }, 'a worker process compiled it');
 
-      const slow = await post(`${fixture('call_stack')}\n/* ${randomUUID()} */\n`);
+      const slow = await post(`${bpfFixture('call_stack')}\n/* ${randomUUID()} */\n`);
       const id = slow.json().id as string;
       const deadline = Date.now() + 20_000;
       let state = '';

@@ -3,9 +3,7 @@ import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { lbc } from '../helpers/app.js';
 import { localHive } from '../helpers/local-hive.js';
-import { sharedPath } from '../helpers/shared.js';
-
-const fixture = (name: string) => readFileSync(sharedPath('fixtures/bpf', `${name}.bpf.c`), 'utf8');
+import { bpfFixture } from '../helpers/shared.js';
 
 if (!existsSync('/sys/kernel/btf/vmlinux')) {
   t.plan(0, 'this kernel has no BTF: no local kernel to compile against');
@@ -22,7 +20,7 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
     app.inject({ method: 'POST', url: `/api/v1/compile?wait=${wait}`, payload: { arch, ver, ...body } });
 
   t.test('REST: .so and .o compile, then identical requests come from the cache', async (t) => {
-    const so = await post({ source: fixture('hello'), output: 'so' });
+    const so = await post({ source: bpfFixture('hello'), output: 'so' });
     t.equal(so.statusCode, 200, so.body);
     const status = so.json();
     t.match(status, {
@@ -36,11 +34,11 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
     t.equal(art.rawPayload.length, status.artifact.size);
 
     const started = performance.now();
-    const again = await post({ source: fixture('hello'), output: 'so' });
+    const again = await post({ source: bpfFixture('hello'), output: 'so' });
     t.match(again.json(), { id: status.id, status: 'completed', cached: true });
     t.ok(performance.now() - started < 1000, 'cache hit answers at once');
 
-    const obj = await post({ source: fixture('hash_map'), output: 'o' });
+    const obj = await post({ source: bpfFixture('hash_map'), output: 'o' });
     t.match(obj.json(), { status: 'completed' });
     t.not(obj.json().id, status.id);
     const log = await app.inject({ url: `/api/v1/compile/${obj.json().id}/log` });
@@ -48,7 +46,7 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
   });
 
   t.test('concurrent identical requests compile once', async (t) => {
-    const source = `${fixture('event_out')}\n/* concurrency ${Date.now()} */\n`;
+    const source = `${bpfFixture('event_out')}\n/* concurrency ${Date.now()} */\n`;
     const replies = await Promise.all(Array.from({ length: 6 }, () => post({ source, output: 'o' }, 0)));
     const ids = new Set(replies.map((r) => r.json().id));
     t.equal(ids.size, 1, 'one job id');
@@ -59,7 +57,7 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
   });
 
   t.test('a compile error fails at once with the compiler message, in job paths', async (t) => {
-    const r = await post({ source: fixture('bad_syntax'), output: 'so' });
+    const r = await post({ source: bpfFixture('bad_syntax'), output: 'so' });
     t.equal(r.statusCode, 200);
     const s = r.json();
     t.equal(s.status, 'failed');
@@ -72,7 +70,7 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
   });
 
   t.test('host includes leak nothing', async (t) => {
-    const r = await post({ source: fixture('bad_host_include'), output: 'so' });
+    const r = await post({ source: bpfFixture('bad_host_include'), output: 'so' });
     const text = r.body;
     t.not(r.json().status, 'completed');
     for (const line of readFileSync('/etc/passwd', 'utf8')
@@ -127,12 +125,12 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
     ].join('\n');
     const r = await post({ source: bomb, output: 'o' });
     t.equal(r.json().status, 'failed', 'the bomb is stopped');
-    const after = await post({ source: fixture('hello'), output: 'o' });
+    const after = await post({ source: bpfFixture('hello'), output: 'o' });
     t.equal(after.json().status, 'completed', 'the pool still works');
   });
 
   t.test('legacy c and obj commands', async (t) => {
-    const so = await lbc(app, [{ cmd: 'c', ver, arch, code: fixture('hash_map'), env: '' }]);
+    const so = await lbc(app, [{ cmd: 'c', ver, arch, code: bpfFixture('hash_map'), env: '' }]);
     const res = (so.json.res as Record<string, unknown>[])[0]!;
     t.equal(res.log, 'ok.');
     t.equal(
@@ -142,10 +140,10 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
       'ELF',
     );
     const obj = await lbc(app, [
-      { cmd: 'obj', ver, arch, code: fixture('dynamic_filter'), env: '-DFILTER_PID=1234' },
+      { cmd: 'obj', ver, arch, code: bpfFixture('dynamic_filter'), env: '-DFILTER_PID=1234' },
     ]);
     t.equal((obj.json.res as Record<string, unknown>[])[0]!.log, 'ok.');
-    const bad = await lbc(app, [{ cmd: 'c', ver, arch, code: fixture('bad_syntax'), env: '' }]);
+    const bad = await lbc(app, [{ cmd: 'c', ver, arch, code: bpfFixture('bad_syntax'), env: '' }]);
     const b = (bad.json.res as Record<string, unknown>[])[0]!;
     t.not(b.log, 'ok.');
     t.equal(b.so, null);

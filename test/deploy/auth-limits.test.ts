@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import t from 'tap';
 import { hashToken } from '../../src/api/auth.js';
 import { COMPILE_NEEDS_TOKEN_LOG } from '../../src/api/lbc/compile-commands.js';
@@ -7,9 +7,7 @@ import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config/config.js';
 import { lbc } from '../helpers/app.js';
 import { localHive } from '../helpers/local-hive.js';
-import { sharedPath } from '../helpers/shared.js';
-
-const fixture = (name: string) => readFileSync(sharedPath('fixtures/bpf', `${name}.bpf.c`), 'utf8');
+import { bpfFixture } from '../helpers/shared.js';
 
 async function appWith(overrides: Partial<Config>) {
   const h = await localHive(overrides);
@@ -40,7 +38,7 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
       });
       t.teardown(s.close);
       const { arch, ver } = s.key;
-      const body = { arch, ver, output: 'o', source: fixture('hello') };
+      const body = { arch, ver, output: 'o', source: bpfFixture('hello') };
       const none = await s.app.inject({ method: 'POST', url: '/api/v1/compile', payload: body });
       t.equal(none.statusCode, 401);
       t.equal(none.headers['www-authenticate'], 'Bearer');
@@ -64,7 +62,7 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
         const status = await s.app.inject({ url: `/api/v1/compile/${ok.json().id}` });
         t.equal(status.statusCode, 401, 'job status is protected as well');
       }
-      const legacy = await lbc(s.app, [{ cmd: 'c', ver, arch, code: fixture('hello') }]);
+      const legacy = await lbc(s.app, [{ cmd: 'c', ver, arch, code: bpfFixture('hello') }]);
       t.equal(legacy.status, 200);
       t.same((legacy.json.res as unknown[])[0], { log: COMPILE_NEEDS_TOKEN_LOG, so: null, clog: '' });
       const lookup = await lbc(s.app, [{ cmd: 'struct', ver, arch, struct: 'struct task_struct' }]);
@@ -103,7 +101,7 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
         s.app.inject({
           method: 'POST',
           url: '/api/v1/compile',
-          payload: { arch, ver, output: 'o', source: `${fixture('hello')}\n// ${i}\n` },
+          payload: { arch, ver, output: 'o', source: `${bpfFixture('hello')}\n// ${i}\n` },
         });
       const full = await post(1);
       t.equal(full.statusCode, 503);

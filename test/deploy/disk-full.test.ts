@@ -1,16 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { ensureCli } from '../helpers/cli.js';
-import { localHive } from '../helpers/local-hive.js';
-import { startRedis } from '../helpers/redis.js';
-import { sharedPath } from '../helpers/shared.js';
-import { type Proc, startApi, startCli } from './helpers/procs.js';
-
-const fixture = (name: string) => readFileSync(sharedPath('fixtures/bpf', `${name}.bpf.c`), 'utf8');
+import { bpfFixture } from '../helpers/shared.js';
+import { postCompile, queueStack } from './helpers/stack.js';
 
 /** Writes into `dir` until the file system refuses (ENOSPC). */
 function fill(dir: string): string {
@@ -35,38 +30,26 @@ function fill(dir: string): string {
 }
 
 async function diskFull(t: Test) {
-  const cli = await ensureCli();
-  const redis = await startRedis();
-  const h = await localHive();
   const work = mkdtempSync(path.join(os.tmpdir(), 'surfhive-tmpfs-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', work]);
-  const prefix = `test-${randomUUID()}`;
-  const procs: Proc[] = [];
+  // Registered before the stack's teardown, so it runs after it (last in, first out): nothing uses the mount by then.
   t.teardown(async () => {
-    for (const p of procs) p.kill();
-    await redis.stop();
-    h.cleanup();
     await new Promise((r) => setTimeout(r, 200));
     execFileSync('umount', ['-l', work]);
     rmSync(work, { recursive: true, force: true });
   });
-  const env = { REDIS_URL: redis.url, SURFHIVE_QUEUE_PREFIX: prefix, SURFHIVE_LOG_LEVEL: 'warn' };
-  const api = await startApi(cli, h.hive, env);
-  procs.push(api.proc);
+  const { h, queueEnv, startApi, start } = await queueStack(t);
+  const env = { ...queueEnv, SURFHIVE_LOG_LEVEL: 'warn' };
+  const api = await startApi(env);
   // The worker's scratch space is the small tmpfs; the API's cache is elsewhere.
-  const worker = startCli(cli, ['worker', '--hive', h.hive, '--concurrency', '1'], {
+  const worker = start(['worker', '--hive', h.hive, '--concurrency', '1'], {
     ...env,
     SURFHIVE_WORK_DIR: work,
   });
-  procs.push(worker);
   const { arch, ver } = h.key;
-  const source = `${fixture('hello')}\n// ${randomUUID()}\n`;
+  const source = `${bpfFixture('hello')}\n// ${randomUUID()}\n`;
   const compile = async () => {
-    const r = await fetch(`${api.url}/api/v1/compile?wait=30`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ arch, ver, output: 'so', source }),
-    });
+    const r = await postCompile(api.url, { arch, ver, output: 'so', source }, '?wait=30');
     let s = (await r.json()) as { id: string; status: string; error?: string };
     // retries with back-off may outlast one wait
     for (let i = 0; i < 3 && s.status !== 'completed' && s.status !== 'failed'; i++)

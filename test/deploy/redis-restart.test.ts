@@ -1,43 +1,24 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import t, { type Test } from 'tap';
-import { ensureCli } from '../helpers/cli.js';
-import { localHive } from '../helpers/local-hive.js';
-import { startRedis } from '../helpers/redis.js';
-import { sharedPath } from '../helpers/shared.js';
-import { type Proc, sleep, startApi, startCli } from './helpers/procs.js';
-
-const fixture = (name: string) => readFileSync(sharedPath('fixtures/bpf', `${name}.bpf.c`), 'utf8');
+import { bpfFixture } from '../helpers/shared.js';
+import { sleep } from './helpers/procs.js';
+import { postCompile, queueStack } from './helpers/stack.js';
 
 async function redisRestartMidQueue(t: Test) {
-  const cli = await ensureCli();
-  const redis = await startRedis();
-  const h = await localHive();
-  const prefix = `test-${randomUUID()}`;
-  const procs: Proc[] = [];
-  t.teardown(async () => {
-    for (const p of procs) p.kill();
-    await redis.stop();
-    h.cleanup();
-  });
-  const env = { REDIS_URL: redis.url, SURFHIVE_QUEUE_PREFIX: prefix, SURFHIVE_LOG_LEVEL: 'warn' };
-  const api = await startApi(cli, h.hive, env);
-  procs.push(api.proc);
+  const { h, redis, queueEnv, startApi, start } = await queueStack(t);
+  const env = { ...queueEnv, SURFHIVE_LOG_LEVEL: 'warn' };
+  const api = await startApi(env);
   const { arch, ver } = h.key;
   const submit = (n: string) =>
-    fetch(`${api.url}/api/v1/compile`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ arch, ver, output: 'so', source: `${fixture('hello')}\n// ${n}\n` }),
+    postCompile(api.url, { arch, ver, output: 'so', source: `${bpfFixture('hello')}\n// ${n}\n` }, '', {
       signal: AbortSignal.timeout(10_000),
     });
 
   // One worker runs throughout: when Redis stops, some jobs are done, one is running, the rest wait.
-  const worker = startCli(cli, ['worker', '--hive', h.hive, '--concurrency', '1'], {
+  const worker = start(['worker', '--hive', h.hive, '--concurrency', '1'], {
     ...env,
     SURFHIVE_WORKER_LOCK_MS: '3000',
   });
-  procs.push(worker);
   const ids: string[] = [];
   for (let i = 0; i < 8; i++) {
     const r = await submit(`before-${i}`);

@@ -1,16 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { hashToken } from '../../src/api/auth.js';
-import { ensureCli } from '../helpers/cli.js';
-import { localHive } from '../helpers/local-hive.js';
-import { startRedis } from '../helpers/redis.js';
-import { sharedPath } from '../helpers/shared.js';
-import { type Proc, startApi, startCli } from './helpers/procs.js';
-
-const fixture = (name: string) => readFileSync(sharedPath('fixtures/bpf', `${name}.bpf.c`), 'utf8');
+import { bpfFixture } from '../helpers/shared.js';
+import { postCompile, queueStack } from './helpers/stack.js';
 
 const listFiles = (dir: string): string[] =>
   existsSync(dir)
@@ -25,42 +20,30 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
   t.test(
     'a remote worker (API URL + worker token, no hive) compiles end to end through a real API',
     async (t) => {
-      const cli = await ensureCli();
-      const redis = await startRedis();
-      const h = await localHive();
       const workerDir = mkdtempSync(path.join(os.tmpdir(), 'surfhive-remote-worker-'));
+      // Registered before the stack's teardown, so it runs after it (last in, first out).
+      t.teardown(() => rmSync(workerDir, { recursive: true, force: true }));
+      const { h, queueEnv, startApi, start } = await queueStack(t);
       const token = randomBytes(24).toString('base64url');
-      const prefix = `test-${randomUUID()}`;
-      const procs: Proc[] = [];
-      t.teardown(async () => {
-        for (const p of procs) p.kill();
-        await redis.stop();
-        h.cleanup();
-        rmSync(workerDir, { recursive: true, force: true });
-      });
-      const api = await startApi(cli, h.hive, {
-        REDIS_URL: redis.url,
-        SURFHIVE_QUEUE_PREFIX: prefix,
+      const api = await startApi({
+        ...queueEnv,
         SURFHIVE_WORKER_TOKEN_HASHES: hashToken(token),
         SURFHIVE_LOG_LEVEL: 'warn',
       });
-      procs.push(api.proc);
       // The worker's environment names no hive: everything comes through the API.
-      const worker = startCli(cli, ['worker', '--api', api.url, '--concurrency', '1'], {
-        REDIS_URL: redis.url,
-        SURFHIVE_QUEUE_PREFIX: prefix,
+      const worker = start(['worker', '--api', api.url, '--concurrency', '1'], {
+        ...queueEnv,
         SURFHIVE_WORKER_TOKEN: token,
         SURFHIVE_WORK_DIR: workerDir,
         SURFHIVE_HIVE: path.join(workerDir, 'no-hive-here'),
         SURFHIVE_COMPILE_CACHE: path.join(workerDir, 'no-cache-here'),
       });
-      procs.push(worker);
       const { arch, ver } = h.key;
-      const res = await fetch(`${api.url}/api/v1/compile?wait=30`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ arch, ver, output: 'so', source: fixture('hello') }),
-      });
+      const res = await postCompile(
+        api.url,
+        { arch, ver, output: 'so', source: bpfFixture('hello') },
+        '?wait=30',
+      );
       const status = (await res.json()) as { status: string; artifact?: { url: string; size: number } };
       t.equal(res.status, 200, JSON.stringify(status));
       t.equal(status.status, 'completed', 'compiled by the remote worker');
@@ -75,7 +58,7 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
 
       const legacy = await fetch(`${api.url}/lbc`, {
         method: 'POST',
-        body: JSON.stringify([{ cmd: 'obj', ver, arch, code: fixture('hello') }]),
+        body: JSON.stringify([{ cmd: 'obj', ver, arch, code: bpfFixture('hello') }]),
       });
       const body = (await legacy.json()) as { res: { log: string; obj: string }[] };
       t.equal(body.res[0]?.log, 'ok.', 'legacy obj compiled by the remote worker');

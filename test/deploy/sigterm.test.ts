@@ -1,36 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import t, { type Test } from 'tap';
-import { ensureCli } from '../helpers/cli.js';
-import { localHive } from '../helpers/local-hive.js';
-import { startRedis } from '../helpers/redis.js';
-import { sharedPath } from '../helpers/shared.js';
-import { type Proc, sleep, startApi, startCli, until } from './helpers/procs.js';
+import { bpfFixture } from '../helpers/shared.js';
+import { sleep, until } from './helpers/procs.js';
+import { hiveStack, postCompile, queueStack } from './helpers/stack.js';
 
-const fixture = (name: string) => readFileSync(sharedPath('fixtures/bpf', `${name}.bpf.c`), 'utf8');
+/** A compile of a unique source, so that it is never answered from the cache. */
+const uniqueCompile = (arch: string, ver: string) => ({
+  arch,
+  ver,
+  output: 'so',
+  source: `${bpfFixture('call_stack')}\n// ${randomUUID()}\n`,
+});
 
 async function apiDrains(t: Test) {
-  const cli = await ensureCli();
-  const h = await localHive();
-  const procs: Proc[] = [];
-  t.teardown(() => {
-    for (const p of procs) p.kill();
-    h.cleanup();
-  });
+  const { h, startApi } = await hiveStack(t);
   // No Redis: the in-process pool compiles, so the in-flight request is a real compile.
-  const api = await startApi(cli, h.hive, { SURFHIVE_SHUTDOWN_DEADLINE_MS: '20000' });
-  procs.push(api.proc);
+  const api = await startApi({ SURFHIVE_SHUTDOWN_DEADLINE_MS: '20000' });
   const { arch, ver } = h.key;
-  const inflight = fetch(`${api.url}/api/v1/compile?wait=30`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      arch,
-      ver,
-      output: 'so',
-      source: `${fixture('call_stack')}\n// ${randomUUID()}\n`,
-    }),
-  });
+  const inflight = postCompile(api.url, uniqueCompile(arch, ver), '?wait=30');
   await sleep(150);
   const t0 = performance.now();
   api.proc.kill('SIGTERM');
@@ -51,35 +39,15 @@ async function apiDrains(t: Test) {
 }
 
 async function workerDrains(t: Test) {
-  const cli = await ensureCli();
-  const redis = await startRedis();
-  const h = await localHive();
-  const prefix = `test-${randomUUID()}`;
-  const procs: Proc[] = [];
-  t.teardown(async () => {
-    for (const p of procs) p.kill();
-    await redis.stop();
-    h.cleanup();
-  });
-  const env = { REDIS_URL: redis.url, SURFHIVE_QUEUE_PREFIX: prefix, SURFHIVE_LOG_LEVEL: 'info' };
-  const api = await startApi(cli, h.hive, { ...env, SURFHIVE_LOG_LEVEL: 'warn' });
-  procs.push(api.proc);
-  const worker = startCli(cli, ['worker', '--hive', h.hive, '--concurrency', '1'], {
+  const { h, queueEnv, startApi, start } = await queueStack(t);
+  const env = { ...queueEnv, SURFHIVE_LOG_LEVEL: 'info' };
+  const api = await startApi({ ...env, SURFHIVE_LOG_LEVEL: 'warn' });
+  const worker = start(['worker', '--hive', h.hive, '--concurrency', '1'], {
     ...env,
     SURFHIVE_SHUTDOWN_DEADLINE_MS: '20000',
   });
-  procs.push(worker);
   const { arch, ver } = h.key;
-  const submitted = await fetch(`${api.url}/api/v1/compile`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      arch,
-      ver,
-      output: 'so',
-      source: `${fixture('call_stack')}\n// ${randomUUID()}\n`,
-    }),
-  });
+  const submitted = await postCompile(api.url, uniqueCompile(arch, ver));
   const { id } = (await submitted.json()) as { id: string };
   const state = await until(
     async () =>

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../src/util/package-root.js';
 
@@ -5,3 +6,6 @@ import { packageRoot } from '../../src/util/package-root.js';
 export const SHARED_DIR = process.env.SURFHIVE_SHARED ?? path.join(packageRoot(), '..', 'shared');
 
 export const sharedPath = (...parts: string[]) => path.join(SHARED_DIR, ...parts);
+
+/** The source of the shared BPF fixture `fixtures/bpf/<name>.bpf.c`. */
+export const bpfFixture = (name: string) => readFileSync(sharedPath('fixtures/bpf', `${name}.bpf.c`), 'utf8');

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { runTool } from '../../src/sandbox/exec.js';
 import { compileExpressions } from '../../src/surftrace/compile.js';
 import { planTrace } from '../../src/surftrace/plan.js';
@@ -31,6 +31,19 @@ function leftovers(id: string): string[] {
   return out;
 }
 
+/** The fixture kernel's types and a temp dir, both gone at teardown. */
+function scratch(tt: Test) {
+  const db = tempDb(fixtureRows());
+  const { types, close } = openTypes(db.file);
+  const dir = mkdtempSync(join(tmpdir(), 'surftrace-e2e-'));
+  tt.teardown(() => {
+    close();
+    db.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { types, dir };
+}
+
 async function runScript(script: string, dir: string, workload: () => Promise<void>) {
   const file = join(dir, 'trace.sh');
   writeFileSync(file, script);
@@ -41,14 +54,7 @@ async function runScript(script: string, dir: string, workload: () => Promise<vo
 }
 
 t.test('event with a filter traces exec and cleans up', { skip }, async (tt) => {
-  const db = tempDb(fixtureRows());
-  const { types, close } = openTypes(db.file);
-  const dir = mkdtempSync(join(tmpdir(), 'surftrace-e2e-'));
-  tt.teardown(() => {
-    close();
-    db.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { types, dir } = scratch(tt);
   const marker = `sfh${process.pid}`;
   const compiled = compileExpressions(
     [`e sched/sched_process_exec f:filename~"*${marker}*"`],
@@ -84,14 +90,7 @@ int main(void) {
 `;
 
 t.test('uprobe and uretprobe on a test binary, stopped by SIGINT', { skip }, async (tt) => {
-  const db = tempDb(fixtureRows());
-  const { types, close } = openTypes(db.file);
-  const dir = mkdtempSync(join(tmpdir(), 'surftrace-e2e-'));
-  tt.teardown(() => {
-    close();
-    db.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { types, dir } = scratch(tt);
   writeFileSync(join(dir, 'prog.c'), PROGRAM);
   const cc = await runTool('gcc', ['-O1', '-o', join(dir, 'prog'), join(dir, 'prog.c')], {
     timeoutMs: 60_000,

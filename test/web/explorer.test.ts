@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import {
@@ -10,7 +10,7 @@ import {
   publishKernel,
 } from '../helpers/golden-hive.js';
 import { localHive } from '../helpers/local-hive.js';
-import { sharedPath } from '../helpers/shared.js';
+import { bpfFixture } from '../helpers/shared.js';
 import { CHROMIUM, openBrowser, shown, waitCount, waitValue } from './browser.js';
 import { buildWeb } from './build-web.js';
 import { explorerApp } from './explorer-app.js';
@@ -249,9 +249,8 @@ if (!existsSync(CHROMIUM)) {
   });
 
   t.test('compile: a round trip through the job API, then a failing source', async (t) => {
-    const fixture = (n: string) => readFileSync(sharedPath('fixtures/bpf', `${n}.bpf.c`), 'utf8');
     await go(`/compile?${q({ k: LOCAL })}`);
-    await page.fill('#cc-source', fixture('hello'));
+    await page.fill('#cc-source', bpfFixture('hello'));
     await page.selectOption('#cc-out', 'o');
     await page.fill('#cc-env', '-DWEB_UI_TEST=1');
     await page.locator('#cc-env').press('Tab');
@@ -276,9 +275,9 @@ if (!existsSync(CHROMIUM)) {
     await page.setInputFiles('#cc-file', {
       name: 'bpf.c',
       mimeType: 'text/x-c',
-      buffer: Buffer.from(fixture('bad_syntax')),
+      buffer: Buffer.from(bpfFixture('bad_syntax')),
     });
-    await waitValue(page.locator('#cc-source'), fixture('bad_syntax'));
+    await waitValue(page.locator('#cc-source'), bpfFixture('bad_syntax'));
     await page.locator('#cc-source').focus();
     await page.keyboard.press('Control+Enter');
     await status.filter({ hasText: 'failed' }).waitFor({ timeout: 120_000 });

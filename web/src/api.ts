@@ -1,5 +1,14 @@
 /** Typed calls to the surfhive REST API (same origin). */
 
+import type {
+  CellAnswer,
+  FuncAnswer,
+  MemberLocation,
+  StructAnswer,
+  StructSummary,
+} from '../../src/lookup/answers.js';
+import type { StructDiff as LayoutDiff, MemberDiff, MemberStatus } from '../../src/lookup/struct-diff.js';
+
 export interface KernelSummary {
   arch: string;
   ver: string;
@@ -24,51 +33,16 @@ export interface Counts {
   functions: number;
   types: number;
 }
-export interface Cell {
-  type: string;
-  name: string;
-  offset: number;
-  size: number;
-  bits: string;
-}
-export interface StructSummary {
-  name: string;
-  members: number;
-  size: number;
-}
-export interface StructLayout extends StructSummary {
-  cell: Cell[];
-}
-export interface MemberLocation {
-  struct: string;
-  path: string;
-  member: string;
-  type: string;
-  offset: number;
-  size: number;
-  bits: string;
-}
-export interface Func {
-  func: string;
-  args: string[];
-  ret: string;
-  line: number;
-  file: string;
-}
-export type MemberStatus = 'same' | 'moved' | 'resized' | 'retyped' | 'added' | 'removed';
-export interface MemberDiff {
-  name: string;
-  status: MemberStatus;
-  changes: string[];
-  a?: Cell;
-  b?: Cell;
-}
-export interface StructDiff {
-  name: string;
-  a: { arch: string; ver: string; size: number; members: number };
-  b: { arch: string; ver: string; size: number; members: number };
-  summary: Record<MemberStatus, number>;
-  members: MemberDiff[];
+/** The server's own answer types (type-only: nothing of the server is bundled). */
+export type { MemberDiff, MemberLocation, MemberStatus, StructSummary };
+export type Cell = CellAnswer;
+export type StructLayout = StructAnswer;
+export type Func = FuncAnswer;
+/** The diff route names each side's kernel as well. */
+type DiffSide = LayoutDiff['a'] & { arch: string; ver: string };
+export interface StructDiff extends Omit<LayoutDiff, 'a' | 'b'> {
+  a: DiffSide;
+  b: DiffSide;
 }
 export interface CompileJob {
   id: string;

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type KernelSummary } from './api';
 import { useDebounced, useLoad } from './hooks';
 import { KernelSelect } from './kernel-select';
+import { Pager } from './pager';
 import { setParams } from './router';
 
 const PAGE = 50;
@@ -125,22 +126,7 @@ export function FunctionsView({ params, kernels }: { params: URLSearchParams; ke
         </table>
       )}
       {res.data && (offset > 0 || res.data.more) && (
-        <div class="pager">
-          <button
-            type="button"
-            disabled={offset === 0}
-            onClick={() => setParams({ o: String(Math.max(0, offset - PAGE)) }, false)}
-          >
-            ← previous
-          </button>
-          <button
-            type="button"
-            disabled={!res.data.more}
-            onClick={() => setParams({ o: String(offset + PAGE) }, false)}
-          >
-            next →
-          </button>
-        </div>
+        <Pager offset={offset} size={PAGE} hasNext={res.data.more} />
       )}
     </section>
   );

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, DOWNLOADS, type KernelSummary, kernelBase, kernelRef } from './api';
 import { useDebounced, useLoad } from './hooks';
+import { Pager } from './pager';
 import { href, setParams } from './router';
 
 const PAGE = 50;
@@ -163,22 +164,7 @@ export function KernelsView({ params }: { params: URLSearchParams }) {
               })}
             </tbody>
           </table>
-          <div class="pager">
-            <button
-              type="button"
-              disabled={offset === 0}
-              onClick={() => setParams({ o: String(Math.max(0, offset - PAGE)) }, false)}
-            >
-              ← previous
-            </button>
-            <button
-              type="button"
-              disabled={offset + PAGE >= page.total}
-              onClick={() => setParams({ o: String(offset + PAGE) }, false)}
-            >
-              next →
-            </button>
-          </div>
+          <Pager offset={offset} size={PAGE} hasNext={offset + PAGE < page.total} />
         </>
       )}
     </section>

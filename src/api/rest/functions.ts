@@ -1,27 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import { SurfhiveError } from '../../errors/index.js';
-import type { Arch } from '../../hive/names.js';
 import { funcExact, funcSearch } from '../../lookup/queries.js';
 import type { RestDeps } from './deps.js';
 import {
-  archSchema,
   CTYPE_PATTERN,
   funcSchema,
+  type KernelParams,
   kernelErrors,
   kernelParams,
+  kernelParamsWith,
   LIKE_PATTERN,
   page,
   paging,
   searchPageOf,
-  verSchema,
 } from './schemas.js';
-
-type KernelP = { arch: Arch; ver: string };
 
 /** Function search by name pattern, return type and argument type; one function's signatures. */
 export async function functionRoutes(app: FastifyInstance, deps: RestDeps): Promise<void> {
   app.get<{
-    Params: KernelP;
+    Params: KernelParams;
     Querystring: { pattern?: string; ret?: string; arg?: string; limit: number; offset: number };
   }>(
     '/kernels/:arch/:ver/functions',
@@ -57,22 +54,13 @@ export async function functionRoutes(app: FastifyInstance, deps: RestDeps): Prom
     },
   );
 
-  app.get<{ Params: KernelP & { name: string } }>(
+  app.get<{ Params: KernelParams & { name: string } }>(
     '/kernels/:arch/:ver/functions/:name',
     {
       schema: {
         summary: "A function's signatures (several when static functions share the name)",
         tags: ['functions'],
-        params: {
-          type: 'object',
-          required: ['arch', 'ver', 'name'],
-          additionalProperties: false,
-          properties: {
-            arch: archSchema,
-            ver: verSchema,
-            name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.]{0,127}$' },
-          },
-        },
+        params: kernelParamsWith({ name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.]{0,127}$' } }),
         response: {
           200: {
             type: 'object',

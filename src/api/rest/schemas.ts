@@ -1,5 +1,5 @@
 import { ARTIFACT_KINDS } from '../../hive/layout.js';
-import { ARCHES, RELEASE_PATTERN, VER_PATTERN } from '../../hive/names.js';
+import { ARCHES, type Arch, RELEASE_PATTERN, VER_PATTERN } from '../../hive/names.js';
 
 /** JSON schemas shared by the REST routes (also the OpenAPI document's components). */
 export const NAME_PATTERN = '^[A-Za-z0-9_ ]{1,128}$';
@@ -17,6 +17,17 @@ export const kernelParams = {
   additionalProperties: false,
   properties: { arch: archSchema, ver: verSchema },
 } as const;
+
+/** The `:arch/:ver` route parameters, as a handler reads them once `kernelParams` has checked them. */
+export type KernelParams = { arch: Arch; ver: string };
+
+/** `kernelParams` and more path parameters after them, each required (`{ name: schema }`). */
+export const kernelParamsWith = <P extends Record<string, object>>(more: P) =>
+  ({
+    ...kernelParams,
+    required: [...kernelParams.required, ...Object.keys(more)],
+    properties: { ...kernelParams.properties, ...more },
+  }) as const;
 
 export const paging = {
   limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },

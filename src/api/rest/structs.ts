@@ -1,49 +1,37 @@
 import type { FastifyInstance } from 'fastify';
 import { SurfhiveError } from '../../errors/index.js';
-import type { Arch } from '../../hive/names.js';
 import { MEMBER_PATH_PATTERN, resolveMemberPath } from '../../lookup/member-path.js';
 import { structAll, structExact, structLike } from '../../lookup/queries.js';
 import type { RestDeps } from './deps.js';
 import {
-  archSchema,
   cellSchema,
+  type KernelParams,
   kernelErrors,
+  kernelParams,
+  kernelParamsWith,
   LIKE_PATTERN,
   NAME_PATTERN,
   page,
   paging,
   searchPageOf,
   structSummarySchema,
-  verSchema,
 } from './schemas.js';
 
-const structParams = {
-  type: 'object',
-  required: ['arch', 'ver', 'name'],
-  additionalProperties: false,
-  properties: {
-    arch: archSchema,
-    ver: verSchema,
-    name: { type: 'string', pattern: NAME_PATTERN, description: 'e.g. `struct task_struct`, `atomic_t`' },
-  },
+const structName = {
+  type: 'string',
+  pattern: NAME_PATTERN,
+  description: 'e.g. `struct task_struct`, `atomic_t`',
 } as const;
-
-type KernelP = { arch: Arch; ver: string };
 
 /** Struct search, one layout, and where a member path lands. */
 export async function structRoutes(app: FastifyInstance, deps: RestDeps): Promise<void> {
-  app.get<{ Params: KernelP; Querystring: { pattern?: string; limit: number; offset: number } }>(
+  app.get<{ Params: KernelParams; Querystring: { pattern?: string; limit: number; offset: number } }>(
     '/kernels/:arch/:ver/structs',
     {
       schema: {
         summary: 'Search structs and unions by name (SQL LIKE: `%` any run, `_` any one character)',
         tags: ['structs'],
-        params: {
-          type: 'object',
-          required: ['arch', 'ver'],
-          additionalProperties: false,
-          properties: { arch: archSchema, ver: verSchema },
-        },
+        params: kernelParams,
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -63,13 +51,13 @@ export async function structRoutes(app: FastifyInstance, deps: RestDeps): Promis
     },
   );
 
-  app.get<{ Params: KernelP & { name: string } }>(
+  app.get<{ Params: KernelParams & { name: string } }>(
     '/kernels/:arch/:ver/structs/:name',
     {
       schema: {
         summary: 'One struct layout (flattened members, as the legacy `struct` command)',
         tags: ['structs'],
-        params: structParams,
+        params: kernelParamsWith({ name: structName }),
         response: {
           200: {
             type: 'object',
@@ -89,7 +77,7 @@ export async function structRoutes(app: FastifyInstance, deps: RestDeps): Promis
     },
   );
 
-  app.get<{ Params: KernelP & { name: string; path: string } }>(
+  app.get<{ Params: KernelParams & { name: string; path: string } }>(
     '/kernels/:arch/:ver/structs/:name/members/:path',
     {
       schema: {
@@ -98,15 +86,10 @@ export async function structRoutes(app: FastifyInstance, deps: RestDeps): Promis
           'Array indices add index × element size and give the element type; a path may continue into ' +
           'a struct held by value (`pid_links[1].next`, `mm_users.counter`), never through a pointer.',
         tags: ['structs'],
-        params: {
-          type: 'object',
-          required: ['arch', 'ver', 'name', 'path'],
-          additionalProperties: false,
-          properties: {
-            ...structParams.properties,
-            path: { type: 'string', pattern: MEMBER_PATH_PATTERN, maxLength: 512 },
-          },
-        },
+        params: kernelParamsWith({
+          name: structName,
+          path: { type: 'string', pattern: MEMBER_PATH_PATTERN, maxLength: 512 },
+        }),
         response: {
           200: {
             type: 'object',

@@ -1,11 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SurfhiveError } from '../../errors/index.js';
-import { type Arch, checkArch, checkVer } from '../../hive/names.js';
+import { checkArch, checkVer } from '../../hive/names.js';
 import { checkSyntax, encodeQueryValue, errorScript, renderBootstrap } from '../../surftrace/index.js';
 import { surftraceFor } from '../../surftrace/service.js';
 import { toSafeError } from '../errors.js';
 import type { RestDeps } from './deps.js';
-import { kernelErrors, kernelParams } from './schemas.js';
+import { type KernelParams, kernelErrors, kernelParams } from './schemas.js';
 
 const SHELL = 'text/x-shellscript; charset=utf-8';
 const expressionList = {
@@ -35,7 +35,6 @@ const opSchema = {
 } as const;
 const ops = { type: 'array', items: opSchema } as const;
 
-type KernelP = { arch: Arch; ver: string };
 type ScriptQuery = { e: string[]; stack: boolean; duration: number };
 
 /** GET answers are scripts, errors included, so `curl -s URL | sh` always prints something sensible. */
@@ -59,7 +58,7 @@ function baseUrl(request: FastifyRequest): string {
  * GET gives the script alone, for `curl | sudo sh`.
  */
 export async function surftraceRoutes(app: FastifyInstance, deps: RestDeps): Promise<void> {
-  app.post<{ Params: KernelP; Body: { expressions: string[]; stack: boolean; duration: number } }>(
+  app.post<{ Params: KernelParams; Body: { expressions: string[]; stack: boolean; duration: number } }>(
     '/kernels/:arch/:ver/surftrace',
     {
       schema: {
@@ -142,7 +141,7 @@ export async function surftraceRoutes(app: FastifyInstance, deps: RestDeps): Pro
     properties: { e: expressionList, ...options },
   } as const;
 
-  app.get<{ Params: KernelP; Querystring: ScriptQuery }>(
+  app.get<{ Params: KernelParams; Querystring: ScriptQuery }>(
     '/kernels/:arch/:ver/surftrace',
     {
       errorHandler: scriptErrors,

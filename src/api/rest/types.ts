@@ -1,26 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { SurfhiveError } from '../../errors/index.js';
-import type { Arch } from '../../hive/names.js';
 import { typeByName, typeLike } from '../../lookup/queries.js';
 import type { RestDeps } from './deps.js';
 import {
-  archSchema,
+  type KernelParams,
   kernelErrors,
   kernelParams,
+  kernelParamsWith,
   LIKE_PATTERN,
   NAME_PATTERN,
   page,
   paging,
   searchPageOf,
   typeSchema,
-  verSchema,
 } from './schemas.js';
-
-type KernelP = { arch: Arch; ver: string };
 
 /** Base types and typedefs: search and one type (`_` is the `void *` row). */
 export async function typeRoutes(app: FastifyInstance, deps: RestDeps): Promise<void> {
-  app.get<{ Params: KernelP; Querystring: { pattern: string; limit: number; offset: number } }>(
+  app.get<{ Params: KernelParams; Querystring: { pattern: string; limit: number; offset: number } }>(
     '/kernels/:arch/:ver/types',
     {
       schema: {
@@ -47,18 +44,13 @@ export async function typeRoutes(app: FastifyInstance, deps: RestDeps): Promise<
     },
   );
 
-  app.get<{ Params: KernelP & { name: string } }>(
+  app.get<{ Params: KernelParams & { name: string } }>(
     '/kernels/:arch/:ver/types/:name',
     {
       schema: {
         summary: 'One type: what it resolves to and its size (`_` = any pointer)',
         tags: ['types'],
-        params: {
-          type: 'object',
-          required: ['arch', 'ver', 'name'],
-          additionalProperties: false,
-          properties: { arch: archSchema, ver: verSchema, name: { type: 'string', pattern: NAME_PATTERN } },
-        },
+        params: kernelParamsWith({ name: { type: 'string', pattern: NAME_PATTERN } }),
         response: { 200: typeSchema, ...kernelErrors },
       },
     },

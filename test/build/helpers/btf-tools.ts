@@ -6,7 +6,6 @@ import { sharedPath } from '../../helpers/shared.js';
 
 export const FIXTURE_DIR = sharedPath('fixtures/kernel-like');
 export const FIXTURE_C = join(FIXTURE_DIR, 'kfixture.c');
-export const GOLDEN = join(FIXTURE_DIR, 'golden.json');
 
 export const run = (cmd: string, args: string[], cwd?: string) =>
   runToolOk(cmd, args, { timeoutMs: 120_000, maxOutputBytes: 64 * 1024 * 1024, ...(cwd ? { cwd } : {}) });
