@@ -133,6 +133,17 @@ export function structRow(h: KernelDbHandle, name: string): StructRowOut | undef
     .get(name) as StructRowOut | undefined;
 }
 
+/**
+ * The struct a REST caller means: the exact row name, or for a bare tag such as
+ * `task_struct`, `struct task_struct` and then `union task_struct`. The legacy
+ * protocol stays exact.
+ */
+export function structByTag(h: KernelDbHandle, name: string): StructRowOut | undefined {
+  const exact = structRow(h, name);
+  if (exact || name.includes(' ')) return exact;
+  return structRow(h, `struct ${name}`) ?? structRow(h, `union ${name}`);
+}
+
 export function structCells(h: KernelDbHandle, id: number): CellAnswer[] {
   const rows = h
     .statement('SELECT types, name, offset, bytes, bits FROM members WHERE fid = ? ORDER BY id')
@@ -147,7 +158,10 @@ export function structCells(h: KernelDbHandle, id: number): CellAnswer[] {
 }
 
 export function structExact(h: KernelDbHandle, name: string): StructAnswer | null {
-  const r = structRow(h, name);
+  return structAnswer(h, structRow(h, name));
+}
+
+export function structAnswer(h: KernelDbHandle, r: StructRowOut | undefined): StructAnswer | null {
   return r ? { ...summary(r), cell: structCells(h, r.id) } : null;
 }
 

@@ -107,6 +107,19 @@ t.test('REST routes answer exactly', async (t) => {
       status: 404,
       body: err(404, 'STRUCT_NOT_FOUND', 'Not Found', 'no such struct in this kernel'),
     });
+    const byName = (n: string) => g.structs.find((s) => s.name === n);
+    t.same(
+      (await json(`${base}/structs/task_struct`)).body,
+      byName('struct task_struct'),
+      'a bare tag finds the struct',
+    );
+    t.same(
+      (await json(`${base}/structs/bpf_attr_like`)).body,
+      byName('union bpf_attr_like'),
+      '... or the union',
+    );
+    t.same((await json(`${base}/structs/atomic_t`)).body, byName('atomic_t'), 'an exact typedef name wins');
+    t.equal((await json(`${base}/structs/nosuch`)).status, 404);
   });
 
   t.test('member paths', async (t) => {
@@ -121,6 +134,7 @@ t.test('REST routes answer exactly', async (t) => {
       loc('se.run_node.rb_left', 'se.run_node.rb_left', 'struct rb_node *', 56, 8),
     );
     t.same(await m('struct task_struct', 'comm[3]'), loc('comm[3]', 'comm[16]', 'char', 171, 1));
+    t.same(await m('task_struct', 'comm[3]'), loc('comm[3]', 'comm[16]', 'char', 171, 1), 'bare tag');
     t.same(await m('struct task_struct', 'comm'), loc('comm', 'comm[16]', 'char [16]', 168, 16));
     t.same(
       await m('struct task_struct', 'stats[1][2]'),

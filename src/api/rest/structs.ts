@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SurfhiveError } from '../../errors/index.js';
 import { MEMBER_PATH_PATTERN, resolveMemberPath } from '../../lookup/member-path.js';
-import { structAll, structExact, structLike } from '../../lookup/queries.js';
+import { structAll, structAnswer, structByTag, structLike } from '../../lookup/queries.js';
 import type { RestDeps } from './deps.js';
 import {
   cellSchema,
@@ -71,7 +71,7 @@ export async function structRoutes(app: FastifyInstance, deps: RestDeps): Promis
     async (request) => {
       const { arch, ver, name } = request.params;
       const k = await deps.lookup.kernel(arch, ver);
-      const s = deps.lookup.query(k, (h) => structExact(h, name));
+      const s = deps.lookup.query(k, (h) => structAnswer(h, structByTag(h, name)));
       if (!s) throw new SurfhiveError('STRUCT_NOT_FOUND', 'no such struct in this kernel');
       return s;
     },
@@ -111,7 +111,7 @@ export async function structRoutes(app: FastifyInstance, deps: RestDeps): Promis
     async (request) => {
       const { arch, ver, name, path } = request.params;
       const k = await deps.lookup.kernel(arch, ver);
-      return deps.lookup.query(k, (h) => resolveMemberPath(h, name, path));
+      return deps.lookup.query(k, (h) => resolveMemberPath(h, structByTag(h, name)?.name ?? name, path));
     },
   );
 }
