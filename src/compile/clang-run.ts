@@ -73,10 +73,14 @@ export const includeMounts = (tc: LbcToolchain, vmlinuxH: string): JobMount[] =>
 ];
 
 /** Resource limits of one clang run. */
+/** Processes the sandbox account may run at once, all jobs together (it binds when the sandbox drops to nobody). */
+export const COMPILE_PROCESSES = 256;
+
 export const clangLimits = (timeoutMs: number) => ({
   cpuSeconds: Math.ceil(timeoutMs / 1000) + 1,
   memoryBytes: 2 * 1024 * 1024 * 1024,
   fileBytes: 256 * 1024 * 1024,
+  processes: COMPILE_PROCESSES,
 });
 
 /**

@@ -66,6 +66,7 @@ export function jobSandbox(
       ...readonly.map((m) => ({ source: m.source, dest: m.dest })),
     ],
     chdir: SANDBOX_JOB,
+    unprivileged: true,
   };
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SurfhiveError } from '../errors/index.js';
 import type { Arch } from '../hive/names.js';
 import { runTool } from '../sandbox/exec.js';
+import { COMPILE_PROCESSES } from './clang-run.js';
 import type { LbcDescriptor } from './descriptor.js';
 import { jobSandbox, SANDBOX_STATIC, scrubPaths } from './job-sandbox.js';
 import { type LbcToolchain, lbcToolchain } from './toolchain.js';
@@ -96,7 +97,7 @@ export async function linkSharedObject(input: LinkInput): Promise<LinkResult> {
     sandbox: jobSandbox(input.jobDir, [{ source: tc.staticDir, dest: STATIC, toolchain: true }], tc.arch),
     timeoutMs: input.timeoutMs ?? 25_000,
     maxOutputBytes: 256 * 1024,
-    limits: { fileBytes: 256 * 1024 * 1024 },
+    limits: { fileBytes: 256 * 1024 * 1024, processes: COMPILE_PROCESSES },
   });
   if (res.timedOut) throw new SurfhiveError('TOOL_TIMEOUT', 'linking the shared object timed out');
   if (res.code !== 0) {

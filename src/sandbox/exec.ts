@@ -4,6 +4,7 @@ import { type Readable, Transform, type Writable } from 'node:stream';
 import { SurfhiveError } from '../errors/index.js';
 import { runInDocker } from './docker-run.js';
 import { bwrapArgs, prlimitArgs, type ResourceLimits, type SandboxSpec } from './sandbox-spec.js';
+import { prepareUnprivileged, SANDBOX_GID, SANDBOX_UID } from './unprivileged.js';
 
 export interface ExecOptions {
   cwd?: string;
@@ -42,14 +43,25 @@ const DEFAULT_CAP = 4 * 1024 * 1024;
 export function commandLine(
   cmd: string,
   args: string[],
-  opts: Pick<ExecOptions, 'limits' | 'sandbox' | 'cwd'>,
+  opts: Pick<ExecOptions, 'limits' | 'sandbox' | 'cwd'> & { asNobody?: boolean },
 ) {
   let argv = [cmd, ...args];
   if (opts.sandbox && opts.sandbox.kind === 'bwrap')
     argv = ['bwrap', ...bwrapArgs(opts.sandbox, opts.cwd), ...argv];
+  if (opts.asNobody)
+    argv = ['setpriv', `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_GID}`, '--clear-groups', ...argv];
   const limits = opts.limits ? prlimitArgs(opts.limits) : [];
   if (limits.length > 0) argv = ['prlimit', ...limits, '--', ...argv];
   return { file: argv[0]!, argv: argv.slice(1) };
+}
+
+function dropsPrivileges(spec: SandboxSpec | undefined): boolean {
+  if (spec?.kind !== 'bwrap' || !spec.unprivileged) return false;
+  const binds = spec.binds ?? [];
+  return prepareUnprivileged(
+    [...(spec.readonly ?? []), ...binds.filter((b) => !b.writable).map((b) => b.source)],
+    [...spec.writable, ...binds.filter((b) => b.writable).map((b) => b.source)],
+  );
 }
 
 /** A started tool: its own process group, killed as a whole on timeout, abort or when told to. */
@@ -66,7 +78,7 @@ function startGroup(
   args: string[],
   opts: Pick<ExecOptions, 'cwd' | 'env' | 'limits' | 'sandbox' | 'signal' | 'timeoutMs'>,
 ): GroupProcess {
-  const { file, argv } = commandLine(cmd, args, opts);
+  const { file, argv } = commandLine(cmd, args, { ...opts, asNobody: dropsPrivileges(opts.sandbox) });
   const child = spawn(file, argv, {
     cwd: opts.cwd,
     env: opts.env ?? DEFAULT_TOOL_ENV,

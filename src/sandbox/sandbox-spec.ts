@@ -13,6 +13,11 @@ export type SandboxSpec =
       binds?: { source: string; dest: string; writable?: boolean }[];
       /** Working directory inside the sandbox; defaults to the tool's cwd. */
       chdir?: string;
+      /**
+       * Drop to an unprivileged account when the server is root and can (see unprivileged.ts),
+       * so that the process limit binds.
+       */
+      unprivileged?: boolean;
     }
   | DockerSandbox;
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -121,3 +121,39 @@ t.test('streaming tools: stdin and stdout with backpressure, failures surface on
   const capErr = (await buffer(capped.stdout).catch((e: unknown) => e)) as { message?: string };
   t.match(capErr.message, /exceeds its limit/);
 });
+
+t.test(
+  'bubblewrap as nobody when root can drop privileges: the process limit binds',
+  { skip: process.getuid?.() !== 0 && 'needs root' },
+  async (t) => {
+    const dir = scratch(t);
+    chmodSync(dir, 0o755);
+    const job = path.join(dir, 'job');
+    mkdirSync(job, { mode: 0o700 });
+    const sandbox = {
+      kind: 'bwrap' as const,
+      writable: [],
+      binds: [{ source: job, dest: '/job', writable: true }],
+      chdir: '/job',
+      unprivileged: true,
+    };
+    const forks = 'id -u; echo hi > out; n=0; for i in $(seq 30); do (sleep 1) 2>/dev/null & done; wait';
+    const r = await runTool('sh', ['-c', forks], { timeoutMs: 20_000, sandbox, limits: { processes: 8 } });
+    t.equal(r.stdout.split('\n')[0], '65534', 'runs as nobody');
+    t.match(r.stderr, /fork|Resource temporarily unavailable/i, 'forks past the limit fail');
+    t.equal(readFileSync(path.join(job, 'out'), 'utf8'), 'hi\n', 'the job directory is its own');
+
+    const hidden = path.join(dir, 'private');
+    mkdirSync(hidden, { mode: 0o700 });
+    const withPrivateSource = {
+      ...sandbox,
+      binds: [...sandbox.binds, { source: hidden, dest: '/lbc/private' }],
+    };
+    const fallback = await runTool('id', ['-u'], { timeoutMs: 10_000, sandbox: withPrivateSource });
+    t.equal(
+      fallback.stdout.trim(),
+      '0',
+      'a source nobody cannot read keeps the sandbox as root, still confined',
+    );
+  },
+);
