@@ -55,7 +55,7 @@ const capStream = (max: number, what: string) => {
 export async function decompressStream(
   input: AsyncIterable<Buffer>,
   opts: DecompressOptions,
-): Promise<{ format: Compression; output: Readable }> {
+): Promise<{ format: Compression; output: Readable; stopped: Promise<void> }> {
   const what = opts.what ?? 'compressed data';
   const reader = new ByteReader(input, what);
   const format = sniffCompression(await reader.peek(6));
@@ -65,7 +65,7 @@ export async function decompressStream(
   if (format === 'none' || format === 'gzip') {
     const done = format === 'gzip' ? pipeline(source, zlib.createGunzip(), cap) : pipeline(source, cap);
     done.catch((err) => cap.destroy(asArchiveError(err, what)));
-    return { format, output: cap };
+    return { format, output: cap, stopped: Promise.resolve() };
   }
 
   const [cmd, args] = TOOL_ARGS[format];
@@ -83,7 +83,8 @@ export async function decompressStream(
   tool.stdout.on('close', () => source.destroy());
   cap.on('close', () => tool.stdout.destroy());
   tool.stdout.pipe(cap);
-  return { format, output: cap };
+  // Settles once the decompressor has exited: callers that stop reading early wait for it to be gone.
+  return { format, output: cap, stopped: tool.exited.then(() => undefined) };
 }
 
 /** Input errors (network, truncation) pass through; decoder failures become a clear BAD_ARCHIVE. */

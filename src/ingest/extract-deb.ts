@@ -87,6 +87,7 @@ async function eachTarMember(
   take: (m: ArchiveMember) => Promise<boolean>,
 ): Promise<void> {
   let output: Readable | undefined;
+  let stopped: Promise<void> = Promise.resolve();
   const extract = tar.extract();
   try {
     const d = await decompressStream(data, {
@@ -97,6 +98,7 @@ async function eachTarMember(
       what: 'Debian package data',
     });
     output = d.output;
+    stopped = d.stopped;
     pipeline(output, extract).catch((err) => extract.destroy(err));
     for await (const entry of extract) {
       const h = entry.header;
@@ -115,5 +117,6 @@ async function eachTarMember(
   } finally {
     output?.destroy();
     extract.destroy();
+    await stopped;
   }
 }

@@ -32,8 +32,13 @@ export async function extractRpm(
   if (!expected) throw badArchive('RPM payload compressor is not supported');
 
   let payload: Readable | undefined;
+  let stopped: Promise<void> = Promise.resolve();
   try {
-    const { format, output } = await decompressStream(r.rest(), {
+    const {
+      format,
+      output,
+      stopped: toolGone,
+    } = await decompressStream(r.rest(), {
       maxOutputBytes: opts.caps.maxPayloadBytes,
       timeoutMs: opts.caps.timeoutMs,
       signal: opts.signal,
@@ -41,6 +46,7 @@ export async function extractRpm(
       what: 'RPM payload',
     });
     payload = output;
+    stopped = toolGone;
     if (format !== expected) throw badArchive('RPM payload does not match its declared compressor');
     const cpio = new ByteReader(output, 'RPM payload');
     for await (const member of readCpio(cpio)) {
@@ -48,5 +54,6 @@ export async function extractRpm(
     }
   } finally {
     payload?.destroy();
+    await stopped;
   }
 }
