@@ -4,16 +4,15 @@ import { SurfhiveError } from '../errors/index.js';
 import type { Arch } from '../hive/names.js';
 import type { KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
-import { runToolOk } from '../sandbox/exec.js';
 import { parseBtf } from './btf/parse.js';
 import { type DwarfFacts, funcsAndArrayDimsFromDwarf } from './dwarf/funcs.js';
 import { extractBtfSectionFromFile, readElfSectionsFromFile } from './elf/file-sections.js';
 import type { InputKind } from './input-kind.js';
 import { addModuleRows } from './module-rows.js';
+import { encodeBtfFromDwarf } from './pahole.js';
 import { rowsFromBtf } from './rows/from-btf.js';
 
 const MAX_RAW_BTF = 256 * 1024 * 1024;
-const PAHOLE_TIMEOUT_MS = 20 * 60_000;
 
 export interface KernelRowsInput {
   input: string;
@@ -22,14 +21,6 @@ export interface KernelRowsInput {
   modulesDir?: string | undefined;
   workDir: string;
   logger: Logger;
-}
-
-/** BTF encoded from DWARF by pahole, with the flags the kernel's own build passes. */
-export async function encodeBtfFromDwarf(elf: string, outFile: string, baseBtf?: string): Promise<Buffer> {
-  const args = ['-J', '--btf_gen_all', '-j', `--btf_encode_detached=${outFile}`];
-  if (baseBtf) args.push(`--btf_base=${baseBtf}`);
-  await runToolOk('pahole', [...args, elf], { timeoutMs: PAHOLE_TIMEOUT_MS, cwd: path.dirname(outFile) });
-  return readFile(outFile);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/index.js';
 import type { KernelRows } from '../kernel-db/rows.js';
@@ -6,10 +6,9 @@ import type { Logger } from '../log/logger.js';
 import { parseBtf } from './btf/parse.js';
 import type { Btf } from './btf/types.js';
 import { funcsAndArrayDimsFromDwarf } from './dwarf/funcs.js';
-import { extractBtfSection } from './elf/extract-btf.js';
-import { readElfSectionsFromFile } from './elf/file-sections.js';
-import { encodeBtfFromDwarf } from './kernel-rows.js';
+import { extractBtfSectionFromFile, readElfSectionsFromFile } from './elf/file-sections.js';
 import { findModules, type ModuleFile, prepareModule } from './modules/find.js';
+import { encodeBtfFromDwarf } from './pahole.js';
 import { rowsFromBtf } from './rows/from-btf.js';
 
 export interface BaseBtf {
@@ -44,7 +43,7 @@ export async function moduleRows(
     return rows;
   }
   if (names.has('.BTF')) {
-    const raw = extractBtfSection(await readFile(mod.elfPath));
+    const raw = await extractBtfSectionFromFile(mod.elfPath);
     if (raw) return rowsFromBtf(parseBtf(raw, base?.btf), { module: mod.name, skipStructNames });
   }
   throw new SurfhiveError('BAD_INPUT_FILE', `module ${mod.name} has neither DWARF debug info nor BTF`);
