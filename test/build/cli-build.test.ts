@@ -72,9 +72,11 @@ t.test(
 
     for (const delayMs of [100, 300, 500, 700, 900, 1100, 1300, 1600]) {
       const child = spawn('node', [cli, ...flags, '--force', LOCAL_BTF], { stdio: 'ignore' });
+      // Listen from the start: a build may finish before the kill comes.
+      const exited = new Promise((r) => child.once('exit', r));
       await new Promise((r) => setTimeout(r, delayMs));
       child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      await exited;
       await recoverHive(hive);
       const meta = readKernelMeta(artifactPath(hive, key, 'db'));
       const head = readFileSync(artifactPath(hive, key, 'head'), 'utf8');
