@@ -20,13 +20,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json biome.json ./
 COPY src ./src
-COPY workers ./workers
 COPY web ./web
 COPY native ./native
 COPY scripts ./scripts
 RUN bash scripts/build-native.sh \
  && bash scripts/build-static-libs.sh x86_64 aarch64 \
- && rm -rf build/static/src \
+ && rm -rf out/static/src \
  && npm run build \
  && test -f dist/src/cli/main.js \
  && npm prune --omit=dev
@@ -45,7 +44,7 @@ WORKDIR /opt/surfhive
 COPY --from=build /opt/surfhive/package.json ./
 COPY --from=build /opt/surfhive/node_modules ./node_modules
 COPY --from=build /opt/surfhive/dist ./dist
-COPY --from=build /opt/surfhive/build ./build
+COPY --from=build /opt/surfhive/out ./out
 COPY --from=build /opt/surfhive/native ./native
 RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/surfhive surfhive \
  && mkdir -p /var/lib/surfhive/hive /var/lib/surfhive/work \

@@ -32,9 +32,9 @@ RUN apt-get update \
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
  && rm -rf /var/lib/apt/lists/*
 COPY native/lbc/lbc.h /lbc/include/lbc.h
-COPY --from=static /src/build/static/${TARGET_ARCH}/include/bpf /lbc/include/bpf
-COPY --from=static /src/build/static/${TARGET_ARCH}/lib /lbc/static/lib
-COPY --from=static /src/build/static/${TARGET_ARCH}/runtime /lbc/static/runtime
+COPY --from=static /src/out/static/${TARGET_ARCH}/include/bpf /lbc/include/bpf
+COPY --from=static /src/out/static/${TARGET_ARCH}/lib /lbc/static/lib
+COPY --from=static /src/out/static/${TARGET_ARCH}/runtime /lbc/static/runtime
 # Mount points for the per-job binds (the root file system is read-only at run time).
 RUN touch /lbc/include/vmlinux.h \
  && mkdir -p /job \

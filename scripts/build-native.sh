@@ -1,11 +1,11 @@
 #!/bin/sh
-# Builds the project's native helpers into build/native/ (idempotent: make
+# Builds the project's native helpers into out/native/ (idempotent: make
 # rebuilds only what changed). Needs: gcc make libdw-dev libelf-dev, and
 # gcc-aarch64-linux-gnu libc6-dev-arm64-cross for the aarch64 symbol helper.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-out="$root/build/native"
+out="$root/out/native"
 mkdir -p "$out"
 
 for tool in make cc; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds position-independent static libbpf, libelf and zlib from Debian's
 # source packages, plus the lbc loader runtime, for each requested arch:
-#   build/static/<arch>/{lib,include,runtime}
+#   out/static/<arch>/{lib,include,runtime}
 # Debian's own static archives are not PIC, so a .so cannot link them.
 # Idempotent: each piece is rebuilt only when its stamp is missing or stale.
 #
@@ -9,7 +9,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-STATIC="$ROOT/build/static"
+STATIC="$ROOT/out/static"
 SRC="$STATIC/src"
 RUNTIME_SRC="$ROOT/native/lbc/runtime"
 JOBS="${JOBS:-2}"

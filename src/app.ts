@@ -20,11 +20,11 @@ import { webRoutes } from './api/web.js';
 import type { CompileService } from './compile/service.js';
 import type { Config } from './config/config.js';
 import { HiveRegistry, type RegistryOptions } from './hive/registry.js';
+import { wireCompile } from './jobs/compile.js';
+import { ingestQueue } from './jobs/ingest.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { KernelLookup } from './lookup/kernel-lookup.js';
 import { packageRoot } from './util/package-root.js';
-import { wireCompile } from './wiring/compile.js';
-import { ingestQueue } from './wiring/ingest.js';
 
 export type { LbcAnswer, LbcCommand, LbcCommandTable, LbcContext, LbcRequest } from './api/lbc/types.js';
 

@@ -17,7 +17,7 @@ if [ -z "$DEB" ] || [ ! -f "$DEB" ]; then
   (cd "$CACHE" && apt-get download "$PKG")
   DEB=$(ls "$CACHE"/"$PKG"_*_amd64.deb | tail -n 1)
 fi
-[ -f dist/src/cli/main.js ] && [ -f dist/workers/ingest-processor.js ] || npm run build --silent
+[ -f dist/src/cli/main.js ] && [ -f dist/src/ingest/run.js ] || npm run build --silent
 
 NAME=$(dpkg-deb -f "$DEB" Package)
 VERSION=$(dpkg-deb -f "$DEB" Version)

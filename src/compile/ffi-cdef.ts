@@ -1,5 +1,5 @@
-import type { Btf, BtfComposite, BtfEnum, BtfInt, BtfType } from '../build/btf/index.js';
-import { BtfSizes, guessPointerSize, memberLayout } from '../build/btf/index.js';
+import type { Btf, BtfComposite, BtfEnum, BtfInt, BtfType } from '../formats/btf/index.js';
+import { BtfSizes, guessPointerSize, memberLayout } from '../formats/btf/index.js';
 
 /** Names cffi already knows with the LP64 meaning; never redeclared. */
 const CFFI_KNOWN = new Set([

@@ -12,11 +12,8 @@ const MAX_BYTES = 16 * 1024 * 1024;
 
 const cache = new Map<string, Promise<Buffer>>();
 
-/** `build/native/<arch>/libsymhelper.so` of the package. */
-export function symbolHelperPath(
-  arch: Arch,
-  nativeDir = path.join(packageRoot(), 'build', 'native'),
-): string {
+/** `out/native/<arch>/libsymhelper.so` of the package. */
+export function symbolHelperPath(arch: Arch, nativeDir = path.join(packageRoot(), 'out', 'native')): string {
   if (!isArch(arch)) throw new SurfhiveError('INVALID_FIELD', 'unknown arch');
   return path.join(nativeDir, arch, SYMBOL_HELPER_FILE);
 }
@@ -47,7 +44,7 @@ async function load(arch: Arch, file: string): Promise<Buffer> {
 /**
  * The symbol helper library for arch, read once and kept. A missing or wrong
  * file is a clear UNAVAILABLE error (not kept, so a later build is picked up).
- * `nativeDir` replaces build/native (tests).
+ * `nativeDir` replaces out/native (tests).
  */
 export function symbolHelperLibrary(arch: Arch, nativeDir?: string): Promise<Buffer> {
   const file = symbolHelperPath(arch, nativeDir);

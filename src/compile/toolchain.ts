@@ -11,7 +11,7 @@ export interface LbcToolchain {
   lbcHeader: string;
   /** libbpf's BPF-side headers (bpf_helpers.h, ...): a directory named `bpf`. */
   bpfHeaders: string;
-  /** build/static/<arch>: lib/{libbpf,libelf,libz}.a and runtime/{liblbcrt.a,exports.map}. */
+  /** out/static/<arch>: lib/{libbpf,libelf,libz}.a and runtime/{liblbcrt.a,exports.map}. */
   staticDir: string;
   clang: string;
   /** The C compiler/linker that targets `arch`. */
@@ -36,7 +36,7 @@ export function lbcToolchain(
   overrides: Partial<LbcToolchain> & { root?: string } = {},
 ): LbcToolchain {
   const root = overrides.root ?? packageRoot();
-  const staticDir = overrides.staticDir ?? path.join(root, 'build', 'static', arch);
+  const staticDir = overrides.staticDir ?? path.join(root, 'out', 'static', arch);
   const tc: LbcToolchain = {
     arch,
     lbcHeader: overrides.lbcHeader ?? path.join(root, 'native', 'lbc', 'lbc.h'),

@@ -4,8 +4,8 @@ import { packageRoot } from './package-root.js';
 
 const TOOL_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 
-/** `build/native/<name>` of the package: where scripts/build-native.sh puts the native helpers. */
+/** `out/native/<name>` of the package: where scripts/build-native.sh puts the native helpers. */
 export function nativeToolPath(name: string): string {
   if (!TOOL_NAME.test(name)) throw new SurfhiveError('INTERNAL', 'invalid native tool name');
-  return path.join(packageRoot(), 'build', 'native', name);
+  return path.join(packageRoot(), 'out', 'native', name);
 }

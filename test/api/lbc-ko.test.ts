@@ -2,7 +2,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { buildModulesDb, KO_LIMITS } from '../../src/build/modules-db.js';
+import { buildModulesDb, KO_LIMITS } from '../../src/indexer/modules-db.js';
 import { compileC, run, tempDir } from '../build/helpers/btf-tools.js';
 import { goldenApp, lbcOne } from '../helpers/app.js';
 import { GOLDEN_KEY } from '../helpers/golden-hive.js';

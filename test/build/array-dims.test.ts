@@ -1,17 +1,17 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { parseBtf } from '../../src/build/btf/index.js';
+import { isSurfhiveError } from '../../src/errors/index.js';
+import { parseBtf } from '../../src/formats/btf/index.js';
 import {
   arrayDimsFromDwarf,
   funcsAndArrayDimsFromDwarf,
   funcsFromDwarf,
   parseDwfuncsListing,
-} from '../../src/build/dwarf/index.js';
-import { kernelRowsFromInput } from '../../src/build/kernel-rows.js';
-import { moduleRows } from '../../src/build/module-rows.js';
-import { type MemberArrayDims, rowsFromBtf } from '../../src/build/rows/index.js';
-import { isSurfhiveError } from '../../src/errors/index.js';
+} from '../../src/formats/dwarf/index.js';
+import { kernelRowsFromInput } from '../../src/indexer/kernel-rows.js';
+import { moduleRows } from '../../src/indexer/module-rows.js';
+import { type MemberArrayDims, rowsFromBtf } from '../../src/indexer/rows/index.js';
 import type { KernelRows } from '../../src/kernel-db/rows.js';
 import { createLogger } from '../../src/log/logger.js';
 import { buildNative, rejectsKind, scratch, sh } from './helpers/native-tools.js';

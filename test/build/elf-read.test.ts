@@ -1,7 +1,8 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { parseBtf } from '../../src/build/btf/index.js';
+import { isSurfhiveError } from '../../src/errors/index.js';
+import { parseBtf } from '../../src/formats/btf/index.js';
 import {
   elfMachine,
   extractBtfSection,
@@ -9,8 +10,7 @@ import {
   hasSection,
   readElf,
   readElfSectionsFromFile,
-} from '../../src/build/elf/index.js';
-import { isSurfhiveError } from '../../src/errors/index.js';
+} from '../../src/formats/elf/index.js';
 import { compileC, FIXTURE_C, run, tempDir } from './helpers/btf-tools.js';
 import { expectKind } from './helpers/expect-kind.js';
 

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { parseBtf } from '../../src/build/btf/index.js';
-import { elfMachine, extractBtfSection, readElf, wrapBtfInElf } from '../../src/build/elf/index.js';
+import { parseBtf } from '../../src/formats/btf/index.js';
+import { elfMachine, extractBtfSection, readElf, wrapBtfInElf } from '../../src/formats/elf/index.js';
 import { compileC, FIXTURE_C, paholeBtf, run, tempDir } from './helpers/btf-tools.js';
 import { expectKind } from './helpers/expect-kind.js';
 

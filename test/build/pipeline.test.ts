@@ -10,9 +10,9 @@ import {
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { buildKernel } from '../../src/build/pipeline.js';
 import { artifactPath, type KernelKey } from '../../src/hive/layout.js';
 import { stagingRoot } from '../../src/hive/publish.js';
+import { buildKernel } from '../../src/indexer/pipeline.js';
 import { createLogger } from '../../src/log/logger.js';
 import { loadGolden } from '../helpers/golden-hive.js';
 import { compileC, run, tempDir } from './helpers/btf-tools.js';

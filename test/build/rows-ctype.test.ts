@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { parseBtf } from '../../src/build/btf/index.js';
-import { rowsFromBtf } from '../../src/build/rows/index.js';
+import { parseBtf } from '../../src/formats/btf/index.js';
+import { rowsFromBtf } from '../../src/indexer/rows/index.js';
 import { compileC, paholeBtf, tempDir } from './helpers/btf-tools.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;

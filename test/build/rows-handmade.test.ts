@@ -1,7 +1,7 @@
 import t from 'tap';
-import { parseBtf } from '../../src/build/btf/index.js';
-import { CTypeNamer } from '../../src/build/ctype/index.js';
-import { rowsFromBtf } from '../../src/build/rows/index.js';
+import { parseBtf } from '../../src/formats/btf/index.js';
+import { CTypeNamer } from '../../src/indexer/ctype/index.js';
+import { rowsFromBtf } from '../../src/indexer/rows/index.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
 
 // Shapes compilers rarely emit today, built by hand.

@@ -90,7 +90,7 @@ if (reason) {
   t.test('the aarch64 symbol helper reads an aarch64 binary', async (t) => {
     const lib = symbolHelperPath('aarch64');
     if (!existsSync(lib)) {
-      t.plan(0, 'build/native/aarch64/libsymhelper.so is not built (scripts/build-native.sh)');
+      t.plan(0, 'out/native/aarch64/libsymhelper.so is not built (scripts/build-native.sh)');
       return;
     }
     const src = path.join(work, 'prog.c');

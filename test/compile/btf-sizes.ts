@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Btf, BtfComposite } from '../../src/build/btf/index.js';
-import { BtfSizes, memberLayout, parseBtf } from '../../src/build/btf/index.js';
-import { extractBtfSection } from '../../src/build/elf/index.js';
+import type { Btf, BtfComposite } from '../../src/formats/btf/index.js';
+import { BtfSizes, memberLayout, parseBtf } from '../../src/formats/btf/index.js';
+import { extractBtfSection } from '../../src/formats/elf/index.js';
 
 export function objectBtf(file: string): Btf {
   const raw = extractBtfSection(readFileSync(file));

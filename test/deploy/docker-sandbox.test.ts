@@ -6,7 +6,7 @@ import type { DockerSandbox } from '../../src/sandbox/sandbox-spec.js';
 
 const mounts = [
   { source: '/opt/sh/native/lbc/lbc.h', dest: `${SANDBOX_INCLUDE}/lbc.h`, toolchain: true },
-  { source: '/opt/sh/build/static/x86_64/include/bpf', dest: `${SANDBOX_INCLUDE}/bpf`, toolchain: true },
+  { source: '/opt/sh/out/static/x86_64/include/bpf', dest: `${SANDBOX_INCLUDE}/bpf`, toolchain: true },
   { source: '/var/work/headers/x86_64/vmlinux-6.1.h', dest: `${SANDBOX_INCLUDE}/vmlinux.h` },
 ];
 

@@ -81,10 +81,10 @@ t.test('the runtime image has a package for every tool the code runs', async (t)
   for (const [tool, pkg] of Object.entries(TOOL_PACKAGES)) t.ok(pkgs.has(pkg), `${tool} (${pkg})`);
   // A tool added to the code must be added to the image (and to TOOL_PACKAGES).
   const sources = [
-    'src/build/kernel-rows.ts',
-    'src/build/pipeline.ts',
+    'src/indexer/kernel-rows.ts',
+    'src/indexer/pipeline.ts',
     'src/ingest/decompress.ts',
-    'src/build/modules/prepare.ts',
+    'src/indexer/modules/prepare.ts',
   ];
   for (const f of sources) {
     const text = readFileSync(path.join(root, f), 'utf8');
@@ -138,6 +138,6 @@ t.test('the sandbox image provides the neutral paths the compile steps use', asy
       .filter((i) => i.op === 'COPY')
       .map((i) => i.args)
       .join('\n'),
-    /--from=static \/src\/build\/static\/\$\{TARGET_ARCH\}\/lib/,
+    /--from=static \/src\/out\/static\/\$\{TARGET_ARCH\}\/lib/,
   );
 });

@@ -16,7 +16,7 @@ const newestMtime = (dir: string): number => {
 
 /** Compiles the TypeScript when dist/ is missing or older than src/, so CLI tests run the current code. */
 export async function ensureCli(): Promise<string> {
-  const sources = ['src', 'workers'].map((d) => path.join(packageRoot(), d)).filter((d) => existsSync(d));
+  const sources = ['src'].map((d) => path.join(packageRoot(), d)).filter((d) => existsSync(d));
   if (!existsSync(CLI) || statSync(CLI).mtimeMs < Math.max(...sources.map(newestMtime))) {
     await runToolOk('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: packageRoot(), timeoutMs: 180_000 });
   }

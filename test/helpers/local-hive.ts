@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildLocalKernel } from '../../src/build/local-kernel.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import type { KernelKey } from '../../src/hive/layout.js';
+import { buildLocalKernel } from '../../src/indexer/local-kernel.js';
 import { createLogger } from '../../src/log/logger.js';
 
 /** A temp hive holding this machine's own kernel, built by the real builder from /sys/kernel/btf/vmlinux. */

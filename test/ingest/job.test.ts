@@ -10,15 +10,15 @@ import { loadConfig } from '../../src/config/config.js';
 import type { SurfhiveError } from '../../src/errors/index.js';
 import { artifactPath } from '../../src/hive/layout.js';
 import { TransientError } from '../../src/ingest/http.js';
-import { type JobContext, JobFailedError } from '../../src/queue/types.js';
-import { ingestQueue } from '../../src/wiring/ingest.js';
 import {
   type IngestDeps,
   type IngestJobData,
   ingestJobId,
   ingestProcessor,
   runIngest,
-} from '../../workers/ingest-processor.js';
+} from '../../src/ingest/run.js';
+import { ingestQueue } from '../../src/jobs/ingest.js';
+import { type JobContext, JobFailedError } from '../../src/queue/types.js';
 import { startRedis } from '../helpers/redis.js';
 import { makeTar } from './helpers/fixtures.js';
 import { debKey, ingestMirror, KVERS, kernelState, leftovers, packFiles } from './helpers/ingest-mirror.js';

@@ -6,7 +6,7 @@ import { hashToken } from '../../src/api/auth.js';
 import { installErrorHandling } from '../../src/api/errors.js';
 import { ingestRoutes } from '../../src/api/rest/ingest.js';
 import { loadConfig } from '../../src/config/config.js';
-import { ingestQueue } from '../../src/wiring/ingest.js';
+import { ingestQueue } from '../../src/jobs/ingest.js';
 import { debKey, ingestMirror, KVERS, kernelState } from './helpers/ingest-mirror.js';
 
 const m = await ingestMirror();

@@ -3,7 +3,7 @@ import type { LbcCommand } from './types.js';
 
 /**
  * `elf_so`: the symbol helper library the surftrace client loads with ctypes,
- * for the request's arch. `nativeDir` replaces build/native (tests).
+ * for the request's arch. `nativeDir` replaces out/native (tests).
  */
 export const elfSoCommand =
   (nativeDir?: string): LbcCommand =>

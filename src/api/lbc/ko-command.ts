@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { buildModulesDb, KO_LIMITS, type UploadedModule } from '../../build/modules-db.js';
+import { buildModulesDb, KO_LIMITS, type UploadedModule } from '../../indexer/modules-db.js';
 import { badKey } from './keys.js';
 import type { LbcCommand } from './types.js';
 

@@ -1,13 +1,8 @@
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import {
-  checkIngestData,
-  type IngestJobData,
-  type IngestResult,
-  ingestJobId,
-} from '../../../workers/ingest-processor.js';
 import { SurfhiveError } from '../../errors/index.js';
 import { type Arch, normalizeArch } from '../../hive/names.js';
+import { checkIngestData, type IngestJobData, type IngestResult, ingestJobId } from '../../ingest/run.js';
 import type { JobQueue, JobState } from '../../queue/types.js';
 import { requireOperator } from '../auth.js';
 import { archSchema, errorSchema, releaseSchema, verSchema } from './schemas.js';

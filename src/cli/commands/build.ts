@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { buildLocalKernel } from '../../build/local-kernel.js';
-import { buildKernel } from '../../build/pipeline.js';
 import { loadConfig } from '../../config/config.js';
 import { checkArch, checkRelease, checkVer } from '../../hive/names.js';
+import { buildLocalKernel } from '../../indexer/local-kernel.js';
+import { buildKernel } from '../../indexer/pipeline.js';
 import { createLogger } from '../../log/logger.js';
 
 interface BuildFlags {

@@ -1,11 +1,11 @@
 import os from 'node:os';
 import type { Command } from 'commander';
-import { type IngestResult, runIngest } from '../../../workers/ingest-processor.js';
 import { loadConfig } from '../../config/config.js';
 import { SurfhiveError } from '../../errors/index.js';
 import { type Arch, checkRelease, normalizeArch } from '../../hive/names.js';
 import { recoverHive } from '../../hive/publish.js';
 import { listPackages, parseMirrorArgs } from '../../ingest/index.js';
+import { type IngestResult, runIngest } from '../../ingest/run.js';
 import { createLogger } from '../../log/logger.js';
 import { ProgressPrinter, type ProgressView } from '../progress-view.js';
 

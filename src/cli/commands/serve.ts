@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../app.js';
-import { buildLocalKernel } from '../../build/local-kernel.js';
 import { type Config, loadConfig } from '../../config/config.js';
 import { recoverHive } from '../../hive/publish.js';
+import { buildLocalKernel } from '../../indexer/local-kernel.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 
 interface ServeFlags {

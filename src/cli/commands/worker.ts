@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { compileProcessor } from '../../../workers/compile-processor.js';
 import { setJobSandboxMode } from '../../compile/job-sandbox.js';
 import { ApiHeaders, HiveHeaders, type KernelHeaders } from '../../compile/kernel-headers.js';
 import type { CompileOutcome } from '../../compile/outcome.js';
@@ -13,9 +12,10 @@ import { ApiStore, CacheStore, type ResultStore } from '../../compile/result-sto
 import { type Config, loadConfig } from '../../config/config.js';
 import { SurfhiveError } from '../../errors/index.js';
 import { HiveRegistry } from '../../hive/registry.js';
+import { COMPILE_QUEUE } from '../../jobs/compile.js';
+import { compileProcessor } from '../../jobs/compile-processor.js';
 import { createLogger } from '../../log/logger.js';
 import { redisConnection, startBullWorker } from '../../queue/bullmq-queue.js';
-import { COMPILE_QUEUE } from '../../wiring/compile.js';
 
 interface WorkerFlags {
   hive?: string;

@@ -6,7 +6,7 @@ import { isSurfhiveError } from '../../../src/errors/index.js';
 import { runToolOk } from '../../../src/sandbox/exec.js';
 import { packageRoot } from '../../../src/util/package-root.js';
 
-/** Builds (or confirms up to date) build/native/* with the project's own script. */
+/** Builds (or confirms up to date) out/native/* with the project's own script. */
 export async function buildNative(): Promise<void> {
   const root = packageRoot();
   await runToolOk('sh', [join(root, 'scripts', 'build-native.sh')], { cwd: root, timeoutMs: 300_000 });

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseBtf } from '../../../src/build/btf/index.js';
-import { rowsFromBtf } from '../../../src/build/rows/index.js';
+import { parseBtf } from '../../../src/formats/btf/index.js';
+import { rowsFromBtf } from '../../../src/indexer/rows/index.js';
 import type { KernelRows } from '../../../src/kernel-db/rows.js';
 import { writeKernelDb } from '../../../src/kernel-db/writer.js';
 import { goldenRows } from '../../helpers/golden-hive.js';

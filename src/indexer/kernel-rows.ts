@@ -1,12 +1,12 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/index.js';
+import { parseBtf } from '../formats/btf/parse.js';
+import { type DwarfFacts, funcsAndArrayDimsFromDwarf } from '../formats/dwarf/funcs.js';
+import { extractBtfSectionFromFile, readElfSectionsFromFile } from '../formats/elf/file-sections.js';
 import type { Arch } from '../hive/names.js';
 import type { KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
-import { parseBtf } from './btf/parse.js';
-import { type DwarfFacts, funcsAndArrayDimsFromDwarf } from './dwarf/funcs.js';
-import { extractBtfSectionFromFile, readElfSectionsFromFile } from './elf/file-sections.js';
 import type { InputKind } from './input-kind.js';
 import { addModuleRows } from './module-rows.js';
 import { encodeBtfFromDwarf } from './pahole.js';

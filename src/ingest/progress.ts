@@ -1,4 +1,4 @@
-import type { JobContext } from '../src/queue/types.js';
+import type { JobContext } from '../queue/types.js';
 
 export type IngestPhase = 'resolve' | 'download' | 'extract' | 'build' | 'done';
 

@@ -1,6 +1,7 @@
 import { copyFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/index.js';
+import { wrapBtfInElf } from '../formats/elf/wrap-btf.js';
 import { withKernelLock } from '../hive/kernel-lock.js';
 import { type ArtifactKind, artifactPath, type KernelKey } from '../hive/layout.js';
 import { makeStagingDir, publishKernel } from '../hive/publish.js';
@@ -10,7 +11,6 @@ import { writeKernelDb } from '../kernel-db/writer.js';
 import type { Logger } from '../log/logger.js';
 import { runToolOk } from '../sandbox/exec.js';
 import { findOtherReleases } from './conflicts.js';
-import { wrapBtfInElf } from './elf/wrap-btf.js';
 import { sha256File } from './file-hash.js';
 import { formatFuncList } from './funcs-export.js';
 import { detectInputKind } from './input-kind.js';

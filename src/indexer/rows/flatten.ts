@@ -1,7 +1,7 @@
+import { badBtf } from '../../formats/btf/bad-btf.js';
+import { memberLayout } from '../../formats/btf/members.js';
+import type { BtfComposite, BtfType } from '../../formats/btf/types.js';
 import type { MemberRow } from '../../kernel-db/rows.js';
-import { badBtf } from '../btf/bad-btf.js';
-import { memberLayout } from '../btf/members.js';
-import type { BtfComposite, BtfType } from '../btf/types.js';
 import { qualifierBit } from '../ctype/qualifiers.js';
 import type { ArrayDimsIndex } from './array-dims.js';
 import type { RowContext } from './context.js';

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { compileProcessor } from '../../workers/compile-processor.js';
 import { setJobSandboxMode } from '../compile/job-sandbox.js';
 import { HiveHeaders } from '../compile/kernel-headers.js';
 import type { CompileOutcome } from '../compile/outcome.js';
@@ -14,6 +13,7 @@ import type { Logger } from '../log/logger.js';
 import { BullQueue, redisConnection } from '../queue/bullmq-queue.js';
 import { InlineQueue } from '../queue/inline-queue.js';
 import type { JobQueue } from '../queue/types.js';
+import { compileProcessor } from './compile-processor.js';
 
 export const COMPILE_QUEUE = 'compile';
 

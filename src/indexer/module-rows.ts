@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/index.js';
+import { parseBtf } from '../formats/btf/parse.js';
+import type { Btf } from '../formats/btf/types.js';
+import { funcsAndArrayDimsFromDwarf } from '../formats/dwarf/funcs.js';
+import { extractBtfSectionFromFile, readElfSectionsFromFile } from '../formats/elf/file-sections.js';
 import type { KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
-import { parseBtf } from './btf/parse.js';
-import type { Btf } from './btf/types.js';
-import { funcsAndArrayDimsFromDwarf } from './dwarf/funcs.js';
-import { extractBtfSectionFromFile, readElfSectionsFromFile } from './elf/file-sections.js';
 import { findModules, type ModuleFile, prepareModule } from './modules/find.js';
 import { encodeBtfFromDwarf } from './pahole.js';
 import { rowsFromBtf } from './rows/from-btf.js';

@@ -1,11 +1,11 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/index.js';
+import { parseBtf } from '../formats/btf/parse.js';
+import { guessPointerSize } from '../formats/btf/sizes.js';
+import { extractBtfSectionFromFile } from '../formats/elf/file-sections.js';
 import type { KernelRows } from '../kernel-db/rows.js';
 import { writeKernelDb } from '../kernel-db/writer.js';
-import { parseBtf } from './btf/parse.js';
-import { guessPointerSize } from './btf/sizes.js';
-import { extractBtfSectionFromFile } from './elf/file-sections.js';
 import { type BaseBtf, mergeRows, moduleRows } from './module-rows.js';
 import { findModules, prepareModule } from './modules/find.js';
 import { isModuleName } from './modules/module-name.js';

@@ -1,4 +1,4 @@
-import type { Btf, BtfFuncProto, BtfType } from '../btf/types.js';
+import type { Btf, BtfFuncProto, BtfType } from '../../formats/btf/types.js';
 import { gdbBaseName } from './base-names.js';
 import { qualifierBit, qualifierText } from './qualifiers.js';
 

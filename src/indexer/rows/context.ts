@@ -1,5 +1,5 @@
-import { BtfSizes, guessPointerSize } from '../btf/sizes.js';
-import type { Btf, BtfType } from '../btf/types.js';
+import { BtfSizes, guessPointerSize } from '../../formats/btf/sizes.js';
+import type { Btf, BtfType } from '../../formats/btf/types.js';
 import { CTypeNamer } from '../ctype/c-namer.js';
 import type { ArrayDimsIndex } from './array-dims.js';
 

@@ -2,17 +2,17 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
-import { compileObject } from '../src/compile/compile-object.js';
-import { compileSharedObject } from '../src/compile/compile-shared-object.js';
-import { parseCompileFlags } from '../src/compile/flags.js';
-import type { KernelHeaders } from '../src/compile/kernel-headers.js';
-import type { CompileOutcome } from '../src/compile/outcome.js';
-import type { PchCache } from '../src/compile/pch-cache.js';
-import type { CompileJobData } from '../src/compile/request.js';
-import type { ResultStore } from '../src/compile/result-store.js';
-import { SAFE_FAILURE_PREFIX } from '../src/compile/service.js';
-import { isSurfhiveError, SurfhiveError } from '../src/errors/index.js';
-import type { JobContext } from '../src/queue/types.js';
+import { compileObject } from '../compile/compile-object.js';
+import { compileSharedObject } from '../compile/compile-shared-object.js';
+import { parseCompileFlags } from '../compile/flags.js';
+import type { KernelHeaders } from '../compile/kernel-headers.js';
+import type { CompileOutcome } from '../compile/outcome.js';
+import type { PchCache } from '../compile/pch-cache.js';
+import type { CompileJobData } from '../compile/request.js';
+import type { ResultStore } from '../compile/result-store.js';
+import { SAFE_FAILURE_PREFIX } from '../compile/service.js';
+import { isSurfhiveError, SurfhiveError } from '../errors/index.js';
+import type { JobContext } from '../queue/types.js';
 
 export interface CompileProcessorDeps {
   headers: KernelHeaders;

@@ -1,12 +1,7 @@
 import type { Worker } from 'bullmq';
-import {
-  type IngestDeps,
-  type IngestJobData,
-  type IngestResult,
-  ingestProcessor,
-} from '../../workers/ingest-processor.js';
 import type { Config } from '../config/config.js';
 import type { KernelKey } from '../hive/layout.js';
+import { type IngestDeps, type IngestJobData, type IngestResult, ingestProcessor } from '../ingest/run.js';
 import type { Logger } from '../log/logger.js';
 import { BullQueue, redisConnection, startBullWorker } from '../queue/bullmq-queue.js';
 import { InlineQueue } from '../queue/inline-queue.js';

@@ -1,5 +1,5 @@
+import type { Btf } from '../../formats/btf/types.js';
 import type { KernelRows } from '../../kernel-db/rows.js';
-import type { Btf } from '../btf/types.js';
 import { ArrayDimsIndex, type MemberArrayDims } from './array-dims.js';
 import { rowContext } from './context.js';
 import { funcRows } from './funcs.js';
