@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { sha256File } from '../hive/same-content.js';
 import { runTool } from '../sandbox/exec.js';
+import { PromiseMemo } from '../util/memo.js';
 import { packageRoot } from '../util/package-root.js';
 import type { CompileRequest } from './request.js';
 import type { LbcToolchain } from './toolchain.js';
@@ -17,45 +18,29 @@ const sha256 = (...parts: (string | Buffer)[]) => {
 export const compileKey = (req: CompileRequest, kernelId: string, toolchainId: string) =>
   sha256('surfhive-compile-v1', req.output, req.arch, req.ver, kernelId, toolchainId, req.env, req.source);
 
-const headIds = new Map<string, Promise<string>>();
+const headIds = new PromiseMemo<string, string>();
 
 /** The content hash of a kernel's vmlinux.h, remembered per file version (path, size, mtime, inode). */
 export async function kernelHeaderId(file: string): Promise<string> {
   const st = await stat(file);
   const version = `${file}\0${st.size}\0${st.mtimeMs}\0${st.ino}`;
-  let id = headIds.get(version);
-  if (!id) {
-    id = (async () => {
-      const h = createHash('sha256');
-      for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-      return h.digest('hex');
-    })();
-    headIds.set(version, id);
-    id.catch(() => headIds.delete(version));
-  }
-  return id;
+  return headIds.get(version, () => sha256File(file));
 }
 
-const toolchainIds = new Map<string, Promise<string>>();
+const toolchainIds = new PromiseMemo<string, string>();
 
 /** Identifies the compiler, lbc.h, runtime and static libraries a compile uses. */
 export function toolchainId(tc: LbcToolchain): Promise<string> {
-  let id = toolchainIds.get(tc.arch);
-  if (!id) {
-    id = (async () => {
-      const clang = await runTool(tc.clang, ['--version'], { timeoutMs: 10_000 });
-      const pkg = await readFile(path.join(packageRoot(), 'package.json'), 'utf8');
-      const version = (JSON.parse(pkg) as { version: string }).version;
-      const files = [
-        tc.lbcHeader,
-        path.join(tc.staticDir, 'runtime', 'liblbcrt.a'),
-        path.join(tc.staticDir, 'lib', 'libbpf.a'),
-      ];
-      const contents = await Promise.all(files.map((f) => readFile(f)));
-      return sha256(version, clang.stdout, ...contents);
-    })();
-    toolchainIds.set(tc.arch, id);
-    id.catch(() => toolchainIds.delete(tc.arch));
-  }
-  return id;
+  return toolchainIds.get(tc.arch, async () => {
+    const clang = await runTool(tc.clang, ['--version'], { timeoutMs: 10_000 });
+    const pkg = await readFile(path.join(packageRoot(), 'package.json'), 'utf8');
+    const version = (JSON.parse(pkg) as { version: string }).version;
+    const files = [
+      tc.lbcHeader,
+      path.join(tc.staticDir, 'runtime', 'liblbcrt.a'),
+      path.join(tc.staticDir, 'lib', 'libbpf.a'),
+    ];
+    const contents = await Promise.all(files.map((f) => readFile(f)));
+    return sha256(version, clang.stdout, ...contents);
+  });
 }

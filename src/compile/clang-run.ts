@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { type ExecResult, runTool } from '../sandbox/exec.js';
+import { PromiseMemo } from '../util/memo.js';
 import { CompileFailure } from './compile-failure.js';
 import { type JobMount, jobSandbox, SANDBOX_INCLUDE, SANDBOX_JOB, scrubPaths } from './job-sandbox.js';
 import { type LbcToolchain, targetArchDefine } from './toolchain.js';
@@ -22,22 +23,17 @@ export interface BpfClangJob {
   pch?: string;
 }
 
-const resourceDirs = new Map<string, Promise<string>>();
+const resourceDirs = new PromiseMemo<string, string>();
 
 /** clang's own header directory (stddef.h, stdarg.h), which -nostdinc would otherwise hide. */
 function resourceDir(clang: string): Promise<string> {
-  let dir = resourceDirs.get(clang);
-  if (!dir) {
-    dir = runTool(clang, ['-print-resource-dir'], { timeoutMs: 10_000 }).then((r) => {
-      const out = r.stdout.trim();
-      if (r.code !== 0 || !out.startsWith('/'))
-        throw new CompileFailure('the BPF compiler is unavailable.', '');
-      return out;
-    });
-    dir.catch(() => resourceDirs.delete(clang));
-    resourceDirs.set(clang, dir);
-  }
-  return dir;
+  return resourceDirs.get(clang, async () => {
+    const r = await runTool(clang, ['-print-resource-dir'], { timeoutMs: 10_000 });
+    const out = r.stdout.trim();
+    if (r.code !== 0 || !out.startsWith('/'))
+      throw new CompileFailure('the BPF compiler is unavailable.', '');
+    return out;
+  });
 }
 
 /**

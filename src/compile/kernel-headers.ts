@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SurfhiveError } from '../errors/index.js';
 import type { Arch } from '../hive/names.js';
 import type { HiveRegistry } from '../hive/registry.js';
+import { PromiseMemo } from '../util/memo.js';
 
 /** Where a compile job finds the target kernel's vmlinux.h. */
 export interface KernelHeaders {
@@ -24,7 +25,7 @@ export class HiveHeaders implements KernelHeaders {
 
 /** Fetched from the API and cached on the worker's own disk: workers need no shared volume. */
 export class ApiHeaders implements KernelHeaders {
-  private readonly pending = new Map<string, Promise<string>>();
+  private readonly pending = new PromiseMemo<string, string>();
 
   constructor(
     private readonly apiUrl: string,
@@ -33,13 +34,7 @@ export class ApiHeaders implements KernelHeaders {
 
   vmlinuxH(arch: Arch, ver: string): Promise<string> {
     const file = path.join(this.cacheDir, arch, `vmlinux-${ver}.h`);
-    let p = this.pending.get(file);
-    if (!p) {
-      p = this.fetchOnce(arch, ver, file);
-      this.pending.set(file, p);
-      p.catch(() => this.pending.delete(file));
-    }
-    return p;
+    return this.pending.get(file, () => this.fetchOnce(arch, ver, file));
   }
 
   private async fetchOnce(arch: Arch, ver: string, file: string): Promise<string> {

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PromiseMemo } from '../util/memo.js';
 import type { LbcToolchain } from './toolchain.js';
 
 const isIdentChar = (c: number) =>
@@ -58,22 +59,16 @@ export function mentionsIdentifier(text: string, name: string): boolean {
   return false;
 }
 
-const toolchainTexts = new Map<string, Promise<string[]>>();
+const toolchainTexts = new PromiseMemo<string, string[]>();
 
 /** lbc.h and every header of libbpf's bpf/ directory, read once per toolchain. */
 function toolchainHeaderTexts(tc: LbcToolchain): Promise<string[]> {
   const key = `${tc.lbcHeader}\0${tc.bpfHeaders}`;
-  let texts = toolchainTexts.get(key);
-  if (!texts) {
-    texts = (async () => {
-      const names = (await readdir(tc.bpfHeaders)).filter((f) => f.endsWith('.h'));
-      const files = [tc.lbcHeader, ...names.map((f) => path.join(tc.bpfHeaders, f))];
-      return Promise.all(files.map((f) => readFile(f, 'latin1')));
-    })();
-    texts.catch(() => toolchainTexts.delete(key));
-    toolchainTexts.set(key, texts);
-  }
-  return texts;
+  return toolchainTexts.get(key, async () => {
+    const names = (await readdir(tc.bpfHeaders)).filter((f) => f.endsWith('.h'));
+    const files = [tc.lbcHeader, ...names.map((f) => path.join(tc.bpfHeaders, f))];
+    return Promise.all(files.map((f) => readFile(f, 'latin1')));
+  });
 }
 
 /**

@@ -2,7 +2,6 @@ import { isSurfhiveError, SurfhiveError } from '../errors/index.js';
 import type { HiveRegistry } from '../hive/registry.js';
 import type { JobQueue } from '../queue/types.js';
 import { compileKey, kernelHeaderId, toolchainId } from './cache-key.js';
-import type { CompileOutcome } from './outcome.js';
 import { type CompileJobData, type CompileRequest, checkCompileRequest } from './request.js';
 import type { CompileCache } from './result-cache.js';
 import { lbcToolchain } from './toolchain.js';
@@ -35,7 +34,7 @@ async function queueCall<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export interface CompileServiceOptions {
-  queue: JobQueue<CompileJobData, CompileOutcome>;
+  queue: JobQueue<CompileJobData, void>;
   cache: CompileCache;
   registry: HiveRegistry;
   /** Jobs waiting or running past which new compiles are refused (503). */

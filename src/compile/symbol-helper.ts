@@ -1,16 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/index.js';
+import { EM_OF_ARCH } from '../formats/elf/machine.js';
 import { type Arch, isArch } from '../hive/names.js';
+import { PromiseMemo } from '../util/memo.js';
 import { packageRoot } from '../util/package-root.js';
 
 /** The client's symbol helper (lbc `elf_so`), built per arch by scripts/build-native.sh. */
 export const SYMBOL_HELPER_FILE = 'libsymhelper.so';
 
-const ELF_MACHINE: Record<Arch, number> = { x86_64: 62, aarch64: 183 };
 const MAX_BYTES = 16 * 1024 * 1024;
 
-const cache = new Map<string, Promise<Buffer>>();
+const cache = new PromiseMemo<string, Buffer>();
 
 /** `out/native/<arch>/libsymhelper.so` of the package. */
 export function symbolHelperPath(arch: Arch, nativeDir = path.join(packageRoot(), 'out', 'native')): string {
@@ -26,7 +27,7 @@ function checkLibrary(arch: Arch, data: Buffer): Buffer {
   const isElf = data.length >= 64 && data.readUInt32BE(0) === 0x7f454c46;
   const is64Le = isElf && data[4] === 2 && data[5] === 1;
   const isShared = is64Le && data.readUInt16LE(16) === 3;
-  if (!isShared || data.readUInt16LE(18) !== ELF_MACHINE[arch]) throw unavailable(arch);
+  if (!isShared || data.readUInt16LE(18) !== EM_OF_ARCH[arch]) throw unavailable(arch);
   return data;
 }
 
@@ -48,11 +49,5 @@ async function load(arch: Arch, file: string): Promise<Buffer> {
  */
 export function symbolHelperLibrary(arch: Arch, nativeDir?: string): Promise<Buffer> {
   const file = symbolHelperPath(arch, nativeDir);
-  let pending = cache.get(file);
-  if (!pending) {
-    pending = load(arch, file);
-    cache.set(file, pending);
-    pending.catch(() => cache.delete(file));
-  }
-  return pending;
+  return cache.get(file, () => load(arch, file));
 }

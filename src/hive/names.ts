@@ -1,13 +1,21 @@
+import os from 'node:os';
 import { SurfhiveError } from '../errors/index.js';
 
 export const ARCHES = ['x86_64', 'aarch64'] as const;
 export type Arch = (typeof ARCHES)[number];
 
 /** `uname -r` as kernels print it: no slash, no leading dot, no `..`, printable ASCII. */
-export const VER_PATTERN = '^[0-9][A-Za-z0-9._+~-]{0,127}$';
-export const RELEASE_PATTERN = '^[a-z][a-z0-9_-]{0,31}$';
+const VER = '[0-9][A-Za-z0-9._+~-]{0,127}';
+const RELEASE = '[a-z][a-z0-9_-]{0,31}';
+export const VER_PATTERN = `^${VER}$`;
+export const RELEASE_PATTERN = `^${RELEASE}$`;
+/** A mirror override's key: `release` for all its bases, or `release.base` for one. */
+export const MIRROR_KEY_PATTERN = `^${RELEASE}(\\.${RELEASE})?$`;
+/** An ingest job's id (see `ingestJobId`). */
+export const INGEST_ID_PATTERN = `^ingest-(${ARCHES.join('|')})-${RELEASE}-${VER}$`;
 const VER_RE = new RegExp(VER_PATTERN);
 const RELEASE_RE = new RegExp(RELEASE_PATTERN);
+export const MIRROR_KEY_RE = new RegExp(MIRROR_KEY_PATTERN);
 
 export const isArch = (s: unknown): s is Arch =>
   typeof s === 'string' && (ARCHES as readonly string[]).includes(s);
@@ -26,6 +34,15 @@ export function checkVer(s: unknown): string {
 export function checkRelease(s: unknown): string {
   if (!isRelease(s)) throw new SurfhiveError('INVALID_FIELD', 'release must match ' + RELEASE_PATTERN);
   return s;
+}
+
+/** This machine's arch in the hive's names; x86_64 when it is neither. */
+export function hostArch(): Arch {
+  try {
+    return normalizeArch(os.machine());
+  } catch {
+    return 'x86_64';
+  }
 }
 
 /** Maps `uname -m` spellings to the hive's arch names. */

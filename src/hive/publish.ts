@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SurfhiveError } from '../errors/index.js';
 import { type ArtifactKind, artifactPath, type KernelKey } from './layout.js';
 
 /**
@@ -33,15 +34,55 @@ export async function makeStagingDir(hive: string, prefix: string): Promise<stri
   return dir;
 }
 
+/** Whether a process of this machine is still running (a pid we may not signal is alive). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 /** A scratch directory is abandoned when the process that made it is gone. */
 async function isAbandoned(txDir: string): Promise<boolean> {
   const pid = Number(await readFile(path.join(txDir, OWNER), 'utf8').catch(() => 'NaN'));
-  if (!Number.isInteger(pid) || pid <= 0) return true;
+  return !Number.isInteger(pid) || pid <= 0 || !pidAlive(pid);
+}
+
+/**
+ * Holds the exclusive lock on one (arch, ver) across processes while `fn` runs: the same
+ * kernel is never built or ingested twice at once (`activity` names what the holder does,
+ * for the error the loser gets). A lock left by a dead process is taken over.
+ */
+export async function withKernelLock<T>(
+  hive: string,
+  key: KernelKey,
+  activity: 'built' | 'ingested',
+  fn: () => Promise<T>,
+): Promise<T> {
+  const dir = stagingRoot(hive);
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `lock-${key.arch}-${key.ver}`);
+  const busy = () =>
+    new SurfhiveError('KERNEL_CONFLICT', `kernel ${key.arch}/${key.ver} is being ${activity} by another job`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(file, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw busy();
+      const owner = Number(await readFile(file, 'utf8').catch(() => '0'));
+      if (owner > 0 && pidAlive(owner)) throw busy();
+      await rm(file, { force: true });
+    }
+  }
   try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+    return await fn();
+  } finally {
+    await rm(file, { force: true });
   }
 }
 

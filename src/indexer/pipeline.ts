@@ -2,16 +2,15 @@ import { copyFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/index.js';
 import { wrapBtfInElf } from '../formats/elf/wrap-btf.js';
-import { withKernelLock } from '../hive/kernel-lock.js';
 import { type ArtifactKind, artifactPath, type KernelKey } from '../hive/layout.js';
-import { makeStagingDir, publishKernel } from '../hive/publish.js';
+import { makeStagingDir, publishKernel, withKernelLock } from '../hive/publish.js';
+import { sha256File } from '../hive/same-content.js';
 import { readKernelMeta } from '../kernel-db/read-meta.js';
 import type { KernelRows } from '../kernel-db/rows.js';
 import { writeKernelDb } from '../kernel-db/writer.js';
 import type { Logger } from '../log/logger.js';
 import { runToolOk } from '../sandbox/exec.js';
 import { findOtherReleases } from './conflicts.js';
-import { sha256File } from './file-hash.js';
 import { formatFuncList } from './funcs-export.js';
 import { detectInputKind } from './input-kind.js';
 import { kernelRowsFromInput } from './kernel-rows.js';
@@ -23,7 +22,6 @@ export interface BuildKernelOptions {
   input: string;
   modulesDir?: string | undefined;
   keepVmlinux: boolean;
-  force: boolean;
   logger: Logger;
 }
 
@@ -40,62 +38,85 @@ export interface BuildResult {
 }
 
 /**
- * Builds every artifact of one kernel in a staging directory inside the hive
- * and publishes them atomically. Re-running with the same input is a no-op.
+ * The one "already published" rule. With `inputSha256` (a build from a given file): that
+ * same input with the same module choice is published. Without (an ingest, before its
+ * download): the kernel is published, with modules when they are wanted.
  */
-export async function buildKernel(opts: BuildKernelOptions): Promise<BuildResult> {
+export function isPublished(
+  hive: string,
+  key: KernelKey,
+  want: { modules: boolean; inputSha256?: string },
+): boolean {
+  const meta = readKernelMeta(artifactPath(hive, key, 'db'));
+  if (!meta) return false;
+  if (want.inputSha256 === undefined) return !want.modules || meta.modules_dir === 'yes';
+  return meta.input_sha256 === want.inputSha256 && meta.modules_dir === (want.modules ? 'yes' : 'no');
+}
+
+/**
+ * `surfhive build`: under the kernel's lock, builds and publishes unless the same input is
+ * already published (`force` rebuilds).
+ */
+export async function buildKernel(opts: BuildKernelOptions & { force: boolean }): Promise<BuildResult> {
   const { hive, key, logger } = opts;
-  const kind = await detectInputKind(opts.input);
-  const inputSha = await sha256File(opts.input);
-  return withKernelLock(hive, key, async () => {
-    const current = readKernelMeta(artifactPath(hive, key, 'db'));
-    if (
-      !opts.force &&
-      current?.input_sha256 === inputSha &&
-      current.modules_dir === (opts.modulesDir ? 'yes' : 'no')
-    ) {
+  const inputSha256 = await sha256File(opts.input);
+  return withKernelLock(hive, key, 'built', async () => {
+    if (!opts.force && isPublished(hive, key, { modules: Boolean(opts.modulesDir), inputSha256 })) {
       logger.info({ kernel: key }, 'same input already published');
       return { key, published: false };
     }
-    for (const other of await findOtherReleases(hive, key)) {
-      if (other.meta?.input_sha256 !== inputSha) {
-        throw new SurfhiveError(
-          'KERNEL_CONFLICT',
-          `${key.arch}/${key.ver} already exists under release ${other.release} with different content`,
-        );
-      }
-    }
-
-    const txDir = await makeStagingDir(hive, 'build');
-    try {
-      const started = Date.now();
-      const { rows, rawBtf } = await kernelRowsFromInput({
-        input: opts.input,
-        kind,
-        arch: key.arch,
-        modulesDir: opts.modulesDir,
-        workDir: txDir,
-        logger,
-      });
-      const files = await writeArtifacts(txDir, key, rows, rawBtf, {
-        input_sha256: inputSha,
-        input_kind: kind,
-        modules_dir: opts.modulesDir ? 'yes' : 'no',
-        ...(await toolVersions()),
-      });
-      if (opts.keepVmlinux && kind === 'elf') {
-        files.vmlinux = path.join(txDir, 'vmlinux');
-        await copyFile(opts.input, files.vmlinux);
-      }
-      await publishKernel(hive, key, files, txDir);
-      const stats = { structs: rows.structs.length, types: rows.types.length, funcs: rows.funcs.length };
-      logger.info({ kernel: key, ...stats, ms: Date.now() - started }, 'kernel published');
-      return { key, published: true, stats };
-    } catch (err) {
-      await rm(txDir, { recursive: true, force: true });
-      throw err;
-    }
+    return buildKernelLocked({ ...opts, inputSha256 });
   });
+}
+
+/**
+ * Builds every artifact of one kernel in a staging directory inside the hive and publishes
+ * them atomically. The caller holds the kernel's lock (`withKernelLock`).
+ */
+export async function buildKernelLocked(
+  opts: BuildKernelOptions & { inputSha256?: string },
+): Promise<BuildResult & { published: true }> {
+  const { hive, key, logger } = opts;
+  const kind = await detectInputKind(opts.input);
+  const inputSha = opts.inputSha256 ?? (await sha256File(opts.input));
+  for (const other of await findOtherReleases(hive, key)) {
+    if (other.meta?.input_sha256 !== inputSha) {
+      throw new SurfhiveError(
+        'KERNEL_CONFLICT',
+        `${key.arch}/${key.ver} already exists under release ${other.release} with different content`,
+      );
+    }
+  }
+
+  const txDir = await makeStagingDir(hive, 'build');
+  try {
+    const started = Date.now();
+    const { rows, rawBtf } = await kernelRowsFromInput({
+      input: opts.input,
+      kind,
+      arch: key.arch,
+      modulesDir: opts.modulesDir,
+      workDir: txDir,
+      logger,
+    });
+    const files = await writeArtifacts(txDir, key, rows, rawBtf, {
+      input_sha256: inputSha,
+      input_kind: kind,
+      modules_dir: opts.modulesDir ? 'yes' : 'no',
+      ...(await toolVersions()),
+    });
+    if (opts.keepVmlinux && kind === 'elf') {
+      files.vmlinux = path.join(txDir, 'vmlinux');
+      await copyFile(opts.input, files.vmlinux);
+    }
+    await publishKernel(hive, key, files, txDir);
+    const stats = { structs: rows.structs.length, types: rows.types.length, funcs: rows.funcs.length };
+    logger.info({ kernel: key, ...stats, ms: Date.now() - started }, 'kernel published');
+    return { key, published: true, stats };
+  } catch (err) {
+    await rm(txDir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 async function writeArtifacts(

@@ -1,5 +1,5 @@
 import { SurfhiveError } from '../errors/index.js';
-import type { Arch } from '../hive/names.js';
+import { type Arch, isRelease, MIRROR_KEY_RE } from '../hive/names.js';
 import { CATALOG_DATA } from './catalog-data.js';
 
 /** How one repository publishes its package list. */
@@ -54,7 +54,7 @@ export function checkCatalog(raw: Record<string, unknown>): Catalog {
     if (key.startsWith('$')) continue;
     const spec = value as ReleaseSpec;
     const bad = (why: string) => new SurfhiveError('INVALID_FIELD', `catalog entry ${key}: ${why}`);
-    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(key)) throw bad('bad release name');
+    if (!isRelease(key)) throw bad('bad release name');
     if (spec.format !== 'rpm' && spec.format !== 'deb') throw bad('format must be rpm or deb');
     if (!spec.bases || typeof spec.bases.default !== 'string') throw bad('needs bases.default');
     for (const url of Object.values(spec.bases)) checkBaseUrl(url, key);
@@ -121,7 +121,7 @@ export function parseMirrorArgs(args: string[]): MirrorOverrides {
   for (const arg of args) {
     const eq = arg.indexOf('=');
     const key = arg.slice(0, eq);
-    if (eq <= 0 || !/^[a-z][a-z0-9_-]{0,31}(\.[a-z][a-z0-9_-]{0,31})?$/.test(key))
+    if (eq <= 0 || !MIRROR_KEY_RE.test(key))
       throw new SurfhiveError('INVALID_FIELD', 'mirror must look like RELEASE=URL or RELEASE.BASE=URL');
     out[key] = checkBaseUrl(arg.slice(eq + 1), key);
   }

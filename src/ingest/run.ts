@@ -1,24 +1,20 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UnrecoverableError } from 'bullmq';
-import { isSurfhiveError, SurfhiveError } from '../errors/index.js';
-import { withKernelLock } from '../hive/kernel-lock.js';
-import { artifactDir, artifactPath, type KernelKey } from '../hive/layout.js';
-import { type Arch, checkArch, checkRelease, checkVer } from '../hive/names.js';
-import { makeStagingDir } from '../hive/publish.js';
-import { type BuildStats, buildKernel } from '../indexer/pipeline.js';
-import { readKernelMeta } from '../kernel-db/read-meta.js';
+import { SurfhiveError } from '../errors/index.js';
+import { artifactDir, type KernelKey } from '../hive/layout.js';
+import { type Arch, checkArch, checkRelease, checkVer, MIRROR_KEY_RE } from '../hive/names.js';
+import { makeStagingDir, withKernelLock } from '../hive/publish.js';
+import { sha256File } from '../hive/same-content.js';
+import { type BuildStats, buildKernelLocked, isPublished } from '../indexer/pipeline.js';
 import type { Logger } from '../log/logger.js';
-import type { JobContext, Processor } from '../queue/types.js';
+import type { JobContext } from '../queue/types.js';
 import type { Candidate } from './candidate.js';
 import { type Catalog, checkBaseUrl, type MirrorOverrides } from './catalog.js';
 import type { DownloadOptions } from './download.js';
 import { downloadAndExtract } from './download-extract.js';
 import { type ExtractedKernel, extractKernel } from './extract.js';
 import type { ExtractCaps } from './extract-policy.js';
-import { showUrl, TransientError } from './http.js';
+import { showUrl } from './http.js';
 import type { IndexFetchOptions } from './index-fetch.js';
 import { progressReporter } from './progress.js';
 import { resolvePackage } from './resolve.js';
@@ -76,7 +72,7 @@ export const ingestJobId = (d: Pick<IngestJobData, 'release' | 'arch' | 'version
 export function checkIngestData(raw: IngestJobData): IngestJobData {
   const mirrors: MirrorOverrides = {};
   for (const [key, url] of Object.entries(raw.mirrors ?? {})) {
-    if (!/^[a-z][a-z0-9_-]{0,31}(\.[a-z][a-z0-9_-]{0,31})?$/.test(key))
+    if (!MIRROR_KEY_RE.test(key))
       throw new SurfhiveError('INVALID_FIELD', 'mirror keys must look like RELEASE or RELEASE.BASE');
     mirrors[key] = checkBaseUrl(String(url), key);
   }
@@ -123,13 +119,12 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
     `${cand.ver}: ${cand.fileName}${cand.size ? ` (${mb(cand.size)})` : ''} from ${showUrl(cand.url)}`,
   );
 
-  if (!data.force && isPublished(hive, key, data.modules === true)) {
-    await report.log(`${cand.ver} is already in the hive; nothing to do (--force rebuilds)`);
-    report.phase('done', 100);
-    return { kernel: key, published: false, timings: done() };
-  }
-
-  return ingestLock(hive, key, async () => {
+  return withKernelLock(hive, key, 'ingested', async () => {
+    if (!data.force && isPublished(hive, key, { modules: data.modules === true })) {
+      await report.log(`${cand.ver} is already in the hive; nothing to do (--force rebuilds)`);
+      report.phase('done', 100);
+      return { kernel: key, published: false, timings: done() };
+    }
     const staging = await makeStagingDir(hive, 'ingest');
     try {
       const packDir = artifactDir(hive, key.arch, 'pack', key.release);
@@ -148,22 +143,19 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
         await fs.rename(got.packagePath, path.join(packDir, cand.fileName));
         kept = true;
       }
-      const built = await buildKernel({
+      const built = await buildKernelLocked({
         hive,
         key,
         input: got.kernel.vmlinuxPath,
         modulesDir: got.kernel.moduleDir,
         keepVmlinux: false,
-        force: data.force === true,
         logger,
       });
       timings.buildMs = Date.now() - buildStart;
-      if (built.published) await deps.onPublished?.(key);
+      await deps.onPublished?.(key);
       await report.log(
-        built.published
-          ? `published ${key.arch}/${key.release}/${key.ver}` +
-              (built.stats ? ` (${built.stats.structs} structs, ${built.stats.funcs} functions)` : '')
-          : `${key.ver}: same input already published`,
+        `published ${key.arch}/${key.release}/${key.ver}` +
+          (built.stats ? ` (${built.stats.structs} structs, ${built.stats.funcs} functions)` : ''),
       );
       report.phase('done', 100);
       return {
@@ -178,43 +170,6 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
       await fs.rm(staging, { recursive: true, force: true });
     }
   });
-}
-
-/** The queue's processor: user errors fail the job at once, network faults are retried. */
-export function ingestProcessor(deps: IngestDeps): Processor<IngestJobData, IngestResult> {
-  return async (job) => {
-    try {
-      return await runIngest(deps, job);
-    } catch (err) {
-      if (err instanceof TransientError) throw err;
-      if (isSurfhiveError(err)) throw new UnrecoverableError(err.message);
-      deps.logger.error({ err, job: job.id }, 'ingest failed unexpectedly');
-      throw new Error('ingest failed: internal error');
-    }
-  };
-}
-
-function isPublished(hive: string, key: KernelKey, wantModules: boolean): boolean {
-  const meta = readKernelMeta(artifactPath(hive, key, 'db'));
-  return meta !== undefined && (!wantModules || meta.modules_dir === 'yes');
-}
-
-/** A lock of its own, so the build's lock (taken inside) does not collide with it. */
-async function ingestLock<T>(hive: string, key: KernelKey, fn: () => Promise<T>): Promise<T> {
-  let entered = false;
-  try {
-    return await withKernelLock(hive, { ...key, ver: `${key.ver}@ingest` }, () => {
-      entered = true;
-      return fn();
-    });
-  } catch (err) {
-    if (!entered && isSurfhiveError(err) && err.kind === 'KERNEL_CONFLICT')
-      throw new SurfhiveError(
-        'KERNEL_CONFLICT',
-        `kernel ${key.arch}/${key.ver} is being ingested by another job`,
-      );
-    throw err;
-  }
 }
 
 interface Obtained {
@@ -281,9 +236,7 @@ async function matchesCandidate(file: string, cand: Candidate): Promise<boolean>
   if (!cand.sha256 || cand.size === undefined) return false;
   const st = await fs.stat(file).catch(() => undefined);
   if (!st?.isFile() || st.size !== cand.size) return false;
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex') === cand.sha256;
+  return (await sha256File(file)) === cand.sha256;
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

@@ -1,25 +1,176 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { UnrecoverableError, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { compileObject } from '../compile/compile-object.js';
+import { compileSharedObject } from '../compile/compile-shared-object.js';
+import { parseCompileFlags } from '../compile/flags.js';
 import { setJobSandboxMode } from '../compile/job-sandbox.js';
-import { HiveHeaders } from '../compile/kernel-headers.js';
+import { HiveHeaders, type KernelHeaders } from '../compile/kernel-headers.js';
 import type { CompileOutcome } from '../compile/outcome.js';
 import { PchCache } from '../compile/pch-cache.js';
 import type { CompileJobData } from '../compile/request.js';
 import { CompileCache } from '../compile/result-cache.js';
-import { CacheStore } from '../compile/result-store.js';
-import { CompileService } from '../compile/service.js';
+import { CacheStore, type ResultStore } from '../compile/result-store.js';
+import { CompileService, SAFE_FAILURE_PREFIX } from '../compile/service.js';
 import type { Config } from '../config/config.js';
+import { isSurfhiveError, SurfhiveError } from '../errors/index.js';
 import type { HiveRegistry } from '../hive/registry.js';
 import type { Logger } from '../log/logger.js';
-import { BullQueue, redisConnection } from '../queue/bullmq-queue.js';
+import { BullQueue, redisConnection, startBullWorker } from '../queue/bullmq-queue.js';
 import { InlineQueue } from '../queue/inline-queue.js';
-import type { JobQueue } from '../queue/types.js';
-import { compileProcessor } from './compile-processor.js';
+import type { JobContext, JobQueue, Processor } from '../queue/types.js';
 
 export const COMPILE_QUEUE = 'compile';
 
+/**
+ * A compile job's one result channel is its ResultStore: the artifact cannot travel
+ * through Redis, and the store is content-addressed, so later identical requests hit
+ * it. The job itself resolves to nothing.
+ */
+export type CompileQueue = JobQueue<CompileJobData, void>;
+
+export interface CompileProcessorDeps {
+  headers: KernelHeaders;
+  results: ResultStore;
+  /** Scratch space; each job gets its own directory, removed afterwards. */
+  workRoot: string;
+  /** Precompiled lbc.h headers per kernel; none: every compile parses vmlinux.h. */
+  pch?: PchCache;
+}
+
+/** Errors that are the user's (their program, their flags, their kernel choice): never retried. */
+const USER_ERRORS = new Set([
+  'COMPILE_FAILED',
+  'BAD_FLAGS',
+  'INVALID_FIELD',
+  'KERNEL_NOT_FOUND',
+  'BODY_TOO_LARGE',
+]);
+
+const outOfSpace = (err: unknown): boolean => {
+  const e = err as NodeJS.ErrnoException & { stderr?: string; clog?: string };
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return true;
+  const text = `${e?.message ?? ''}\n${e?.stderr ?? ''}\n${e?.clog ?? ''}`;
+  return /No space left on device|Disk quota exceeded/i.test(text);
+};
+
+/** A worker-side fault, with a message safe for clients (no host path) marked as such; the original is its cause. */
+function infrastructureFailure(err: unknown): Error {
+  const msg = outOfSpace(err)
+    ? 'the compile worker has no space left for the job'
+    : isSurfhiveError(err)
+      ? err.message
+      : 'the compile worker failed';
+  return new SurfhiveError('UNAVAILABLE', `${SAFE_FAILURE_PREFIX}${msg}`, { cause: err });
+}
+
+/**
+ * One compile job: vmlinux.h of the kernel, then bpf.o (and lbc.so), into the
+ * result store. A user's error is stored as a failed outcome and fails the job
+ * at once; anything else is thrown as is, so the queue retries it.
+ */
+export const compileProcessor =
+  (deps: CompileProcessorDeps) =>
+  async (job: JobContext<CompileJobData>): Promise<CompileOutcome> => {
+    const { data } = job;
+    await mkdir(deps.workRoot, { recursive: true });
+    const jobDir = await mkdtemp(path.join(deps.workRoot, 'job-'));
+    try {
+      const vmlinuxH = await deps.headers.vmlinuxH(data.arch, data.ver);
+      const started = performance.now();
+      const built =
+        data.output === 'o'
+          ? await compileObject({
+              source: data.source,
+              flags: parseCompileFlags(data.env),
+              vmlinuxH,
+              arch: data.arch,
+              jobDir,
+              pch: deps.pch,
+            }).then((r) => ({ file: r.object, clog: r.clog }))
+          : await compileSharedObject({
+              source: data.source,
+              env: data.env,
+              kernVersion: data.ver,
+              arch: data.arch,
+              vmlinuxH,
+              jobDir,
+              pch: deps.pch,
+            }).then((r) => ({ file: r.sharedObject, clog: r.clog }));
+      const bytes = await readFile(built.file);
+      const outcome: CompileOutcome = {
+        status: 'completed',
+        output: data.output,
+        clog: built.clog,
+        artifact: { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+        timings: { totalMs: Math.round(performance.now() - started) },
+      };
+      await deps.results.put(data.key, outcome, built.file);
+      await job.log(`compiled ${data.output} in ${outcome.timings?.totalMs} ms`);
+      return outcome;
+    } catch (err) {
+      if (isSurfhiveError(err) && USER_ERRORS.has(err.kind) && !outOfSpace(err)) {
+        const clog = (err as SurfhiveError & { clog?: string }).clog ?? '';
+        await deps.results.put(data.key, { status: 'failed', output: data.output, clog, error: err.message });
+        throw new UnrecoverableError(err.message);
+      }
+      // Retried by the queue; the message is what a client polling the job sees once retries run out.
+      throw infrastructureFailure(err);
+    } finally {
+      await rm(jobDir, { recursive: true, force: true });
+    }
+  };
+
+/**
+ * The processor every compile runner uses (the API's in-process pool and `surfhive worker`),
+ * configured from `config`, logging each job on a child logger. Resolves to nothing: the
+ * outcome is in `results`.
+ */
+export function compileJobs(
+  config: Config,
+  deps: { headers: KernelHeaders; results: ResultStore; logger: Logger },
+): Processor<CompileJobData, void> {
+  setJobSandboxMode(
+    config.sandbox === 'docker' ? { kind: 'docker', image: config.sandboxImage } : { kind: 'bwrap' },
+  );
+  const processor = compileProcessor({
+    headers: deps.headers,
+    results: deps.results,
+    workRoot: path.join(config.workDir, 'compile'),
+    pch: config.pchCacheDir ? new PchCache({ dir: config.pchCacheDir, logger: deps.logger }) : undefined,
+  });
+  return async (job) => {
+    const log = deps.logger.child({ job: job.id, attempt: job.attempt });
+    log.info({ arch: job.data.arch, ver: job.data.ver, output: job.data.output }, 'compile started');
+    try {
+      const outcome = await processor(job);
+      log.info({ ms: outcome.timings?.totalMs }, 'compile done');
+    } catch (err) {
+      log.warn({ err }, 'compile failed');
+      throw err;
+    }
+  };
+}
+
+/** A `surfhive worker` process's side of the compile queue. */
+export function startCompileWorker(
+  config: Config & { redisUrl: string },
+  connection: Redis,
+  deps: { headers: KernelHeaders; results: ResultStore; logger: Logger },
+): Worker {
+  return startBullWorker(COMPILE_QUEUE, compileJobs(config, deps), {
+    connection,
+    concurrency: config.compileConcurrency,
+    prefix: config.queuePrefix,
+    lockMs: config.workerLockMs,
+  });
+}
+
 export interface CompileWiring {
   service: CompileService;
-  queue: JobQueue<CompileJobData, CompileOutcome>;
+  queue: CompileQueue;
   /** The content-addressed store the service answers from (remote workers return results into it). */
   cache: CompileCache;
   close(): Promise<void>;
@@ -33,19 +184,16 @@ export interface CompileWiring {
 export async function wireCompile(
   config: Config,
   registry: HiveRegistry,
-  logger?: Logger,
+  logger: Logger,
 ): Promise<CompileWiring> {
-  setJobSandboxMode(
-    config.sandbox === 'docker' ? { kind: 'docker', image: config.sandboxImage } : { kind: 'bwrap' },
-  );
   const cache = new CompileCache(config.compileCacheDir);
-  let queue: JobQueue<CompileJobData, CompileOutcome>;
+  let queue: CompileQueue;
   let close: () => Promise<void>;
   if (config.redisUrl) {
     const connection = redisConnection(config.redisUrl, 'producer');
-    const bull = new BullQueue<CompileJobData, CompileOutcome>(COMPILE_QUEUE, connection, {
+    const bull = new BullQueue<CompileJobData, void>(COMPILE_QUEUE, connection, {
       prefix: config.queuePrefix,
-      onError: throttled((err) => logger?.warn({ err: err.message }, 'compile queue: redis unavailable')),
+      onError: throttled((err) => logger.warn({ err: err.message }, 'compile queue: redis unavailable')),
     });
     queue = bull;
     close = async () => {
@@ -53,11 +201,10 @@ export async function wireCompile(
       connection.disconnect();
     };
   } else {
-    const processor = compileProcessor({
+    const processor = compileJobs(config, {
       headers: new HiveHeaders(registry),
       results: new CacheStore(cache),
-      workRoot: path.join(config.workDir, 'compile'),
-      pch: config.pchCacheDir ? new PchCache({ dir: config.pchCacheDir, logger }) : undefined,
+      logger,
     });
     queue = new InlineQueue(COMPILE_QUEUE, processor, { concurrency: config.compileConcurrency });
     close = () => queue.close();

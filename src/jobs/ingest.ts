@@ -1,13 +1,30 @@
 import type { Worker } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import type { Config } from '../config/config.js';
+import { isSurfhiveError } from '../errors/index.js';
 import type { KernelKey } from '../hive/layout.js';
-import { type IngestDeps, type IngestJobData, type IngestResult, ingestProcessor } from '../ingest/run.js';
+import { TransientError } from '../ingest/http.js';
+import { type IngestDeps, type IngestJobData, type IngestResult, runIngest } from '../ingest/run.js';
 import type { Logger } from '../log/logger.js';
 import { BullQueue, redisConnection, startBullWorker } from '../queue/bullmq-queue.js';
 import { InlineQueue } from '../queue/inline-queue.js';
-import type { JobQueue } from '../queue/types.js';
+import type { JobQueue, Processor } from '../queue/types.js';
 
 export const INGEST_QUEUE = 'ingest';
+
+/** The queue's processor: user errors fail the job at once, network faults are retried. */
+export function ingestProcessor(deps: IngestDeps): Processor<IngestJobData, IngestResult> {
+  return async (job) => {
+    try {
+      return await runIngest(deps, job);
+    } catch (err) {
+      if (err instanceof TransientError) throw err;
+      if (isSurfhiveError(err)) throw new UnrecoverableError(err.message);
+      deps.logger.error({ err, job: job.id }, 'ingest failed unexpectedly');
+      throw new Error('ingest failed: internal error');
+    }
+  };
+}
 
 export interface IngestWiring {
   queue: JobQueue<IngestJobData, IngestResult>;

@@ -106,14 +106,24 @@ export class BullQueue<D, R> implements JobQueue<D, R> {
   async wait(id: string, timeoutMs: number): Promise<R> {
     const job = await Job.fromId(this.queue, id);
     if (!job) throw new JobFailedError('no such job', true);
+    // Our own deadline tells a timeout by its type; BullMQ's later one only frees its listeners.
+    const finished = job.waitUntilFinished(this.events, timeoutMs + 1_000) as Promise<R>;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new JobTimeoutError('job did not finish in time')), timeoutMs);
+    });
     try {
-      return (await job.waitUntilFinished(this.events, timeoutMs)) as R;
+      return await Promise.race([finished, deadline]);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (/timed out/i.test(message)) throw new JobTimeoutError('job did not finish in time');
+      if (err instanceof JobTimeoutError) {
+        finished.catch(() => undefined);
+        throw err;
+      }
       const fresh = await Job.fromId(this.queue, id);
       const unrecoverable = (fresh?.attemptsMade ?? 0) < (fresh?.opts.attempts ?? 1);
-      throw new JobFailedError(message, unrecoverable);
+      throw new JobFailedError(err instanceof Error ? err.message : String(err), unrecoverable);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

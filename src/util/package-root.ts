@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SurfhiveError } from '../errors/index.js';
 
 let root: string | undefined;
 
@@ -15,4 +16,12 @@ export function packageRoot(): string {
   }
   root = dir;
   return dir;
+}
+
+const TOOL_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+
+/** `out/native/<name>` of the package: where scripts/build-native.sh puts the native helpers. */
+export function nativeToolPath(name: string): string {
+  if (!TOOL_NAME.test(name)) throw new SurfhiveError('INTERNAL', 'invalid native tool name');
+  return path.join(packageRoot(), 'out', 'native', name);
 }

@@ -3,9 +3,14 @@ import { link, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { withKernelLock } from '../../src/hive/kernel-lock.js';
 import { artifactPath, type KernelKey } from '../../src/hive/layout.js';
-import { makeStagingDir, publishKernel, recoverHive, stagingRoot } from '../../src/hive/publish.js';
+import {
+  makeStagingDir,
+  publishKernel,
+  recoverHive,
+  stagingRoot,
+  withKernelLock,
+} from '../../src/hive/publish.js';
 
 const key: KernelKey = { arch: 'x86_64', release: 'anolis', ver: '4.19.91-23.4.an8.x86_64' };
 
@@ -80,17 +85,17 @@ t.test('recovery leaves the scratch directories of live processes alone', async 
 t.test('the same kernel cannot be built twice at once; a dead holder is taken over', async (t) => {
   const hive = mkdtempSync(path.join(os.tmpdir(), 'hive-'));
   let inner: unknown;
-  await withKernelLock(hive, key, async () => {
-    inner = await withKernelLock(hive, key, async () => 'second').catch((e: Error) => e.message);
+  await withKernelLock(hive, key, 'built', async () => {
+    inner = await withKernelLock(hive, key, 'built', async () => 'second').catch((e: Error) => e.message);
   });
   t.match(inner, /being built by another job/);
   writeFileSync(path.join(stagingRoot(hive), `lock-${key.arch}-${key.ver}`), '999999999');
-  t.equal(await withKernelLock(hive, key, async () => 'taken over'), 'taken over');
+  t.equal(await withKernelLock(hive, key, 'built', async () => 'taken over'), 'taken over');
 });
 
 t.test('recovery leaves a live build’s kernel lock alone', async (t) => {
   const hive = mkdtempSync(path.join(os.tmpdir(), 'hive-'));
-  await withKernelLock(hive, key, async () => {
+  await withKernelLock(hive, key, 'built', async () => {
     await recoverHive(hive);
     t.ok(existsSync(path.join(stagingRoot(hive), `lock-${key.arch}-${key.ver}`)), 'lock kept');
   });

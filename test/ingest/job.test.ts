@@ -10,14 +10,8 @@ import { loadConfig } from '../../src/config/config.js';
 import type { SurfhiveError } from '../../src/errors/index.js';
 import { artifactPath } from '../../src/hive/layout.js';
 import { TransientError } from '../../src/ingest/http.js';
-import {
-  type IngestDeps,
-  type IngestJobData,
-  ingestJobId,
-  ingestProcessor,
-  runIngest,
-} from '../../src/ingest/run.js';
-import { ingestQueue } from '../../src/jobs/ingest.js';
+import { type IngestDeps, type IngestJobData, ingestJobId, runIngest } from '../../src/ingest/run.js';
+import { ingestProcessor, ingestQueue } from '../../src/jobs/ingest.js';
 import { type JobContext, JobFailedError } from '../../src/queue/types.js';
 import { startRedis } from '../helpers/redis.js';
 import { makeTar } from './helpers/fixtures.js';

@@ -1,11 +1,12 @@
+import { CTYPE_PATTERN, LIKE_PATTERN } from '../rest/schemas.js';
+
 /**
  * Checks of the fields the lookup commands read. A failing key answers
  * `bad <key> key.` as the old server did. The old character set for names is
  * kept ([A-Za-z0-9_% ]); values are always bound, never spliced into SQL.
  */
-const NAME_RE = /^[A-Za-z0-9_% ]{1,128}$/;
-/** C type strings (`struct file *`, `int (*)(struct task_struct *, int)`), no `;` quotes or backslashes. */
-const CTYPE_RE = /^[A-Za-z0-9_ *()[\],.{}&:<>=+-]{1,256}$/;
+const NAME_RE = new RegExp(LIKE_PATTERN);
+const CTYPE_RE = new RegExp(CTYPE_PATTERN);
 const MAX_WILDCARDS = 8;
 
 export const badKey = (key: string) => ({ log: `bad ${key} key.` });

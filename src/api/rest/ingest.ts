@@ -1,7 +1,6 @@
-import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { SurfhiveError } from '../../errors/index.js';
-import { type Arch, normalizeArch } from '../../hive/names.js';
+import { type Arch, hostArch, INGEST_ID_PATTERN, MIRROR_KEY_PATTERN } from '../../hive/names.js';
 import { checkIngestData, type IngestJobData, type IngestResult, ingestJobId } from '../../ingest/run.js';
 import type { JobQueue, JobState } from '../../queue/types.js';
 import { requireOperator } from '../auth.js';
@@ -21,11 +20,6 @@ interface IngestBody {
   keepPackage?: boolean;
   modules?: boolean;
 }
-
-const ID_PATTERN = '^ingest-(x86_64|aarch64)-[a-z][a-z0-9_-]{0,31}-[0-9][A-Za-z0-9._+~-]{0,127}$';
-
-/** `release` for all its bases, or `release.base` for one. */
-const MIRROR_KEY = '^[a-z][a-z0-9_-]{0,31}(\\.[a-z][a-z0-9_-]{0,31})?$';
 
 const errors = {
   400: errorSchema,
@@ -65,14 +59,6 @@ const jobSchema = {
     timings: { type: 'object', additionalProperties: { type: 'integer' } },
   },
 } as const;
-
-const hostArch = (): Arch => {
-  try {
-    return normalizeArch(os.machine());
-  } catch {
-    return 'x86_64';
-  }
-};
 
 /** A queue that does not answer (Redis down) is the server's trouble, told as 503. */
 async function queueCall<T>(fn: () => Promise<T>): Promise<T> {
@@ -123,7 +109,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
               type: 'object',
               maxProperties: 16,
               patternProperties: {
-                [MIRROR_KEY]: { type: 'string', maxLength: 2048 },
+                [MIRROR_KEY_PATTERN]: { type: 'string', maxLength: 2048 },
               },
               additionalProperties: false,
             },
@@ -169,7 +155,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
           type: 'object',
           required: ['id'],
           additionalProperties: false,
-          properties: { id: { type: 'string', pattern: ID_PATTERN } },
+          properties: { id: { type: 'string', pattern: INGEST_ID_PATTERN } },
         },
         response: { 200: jobSchema, ...errors },
       },

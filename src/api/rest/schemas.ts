@@ -5,6 +5,7 @@ import { ARCHES, type Arch, RELEASE_PATTERN, VER_PATTERN } from '../../hive/name
 export const NAME_PATTERN = '^[A-Za-z0-9_ ]{1,128}$';
 /** `%` any run, `_` any one character (SQL LIKE, as the legacy protocol). */
 export const LIKE_PATTERN = '^[A-Za-z0-9_% ]{1,128}$';
+/** C type strings (`struct file *`, `int (*)(struct task_struct *, int)`), no `;` quotes or backslashes. */
 export const CTYPE_PATTERN = '^[A-Za-z0-9_ *()\\[\\],.{}&:<>=+-]{1,256}$';
 
 export const archSchema = { type: 'string', enum: [...ARCHES] } as const;

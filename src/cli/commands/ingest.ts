@@ -1,8 +1,7 @@
-import os from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { SurfhiveError } from '../../errors/index.js';
-import { type Arch, checkRelease, normalizeArch } from '../../hive/names.js';
+import { checkRelease, hostArch, normalizeArch } from '../../hive/names.js';
 import { recoverHive } from '../../hive/publish.js';
 import { listPackages, parseMirrorArgs } from '../../ingest/index.js';
 import { type IngestResult, runIngest } from '../../ingest/run.js';
@@ -20,14 +19,6 @@ interface IngestFlags {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-
-const hostArch = (): Arch => {
-  try {
-    return normalizeArch(os.machine());
-  } catch {
-    return 'x86_64';
-  }
-};
 
 export function registerIngest(program: Command): void {
   program

@@ -2,20 +2,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { setJobSandboxMode } from '../../compile/job-sandbox.js';
 import { ApiHeaders, HiveHeaders, type KernelHeaders } from '../../compile/kernel-headers.js';
-import type { CompileOutcome } from '../../compile/outcome.js';
-import { PchCache } from '../../compile/pch-cache.js';
-import type { CompileJobData } from '../../compile/request.js';
 import { CompileCache } from '../../compile/result-cache.js';
 import { ApiStore, CacheStore, type ResultStore } from '../../compile/result-store.js';
 import { type Config, loadConfig } from '../../config/config.js';
 import { SurfhiveError } from '../../errors/index.js';
 import { HiveRegistry } from '../../hive/registry.js';
-import { COMPILE_QUEUE } from '../../jobs/compile.js';
-import { compileProcessor } from '../../jobs/compile-processor.js';
+import { startCompileWorker } from '../../jobs/compile.js';
 import { createLogger } from '../../log/logger.js';
-import { redisConnection, startBullWorker } from '../../queue/bullmq-queue.js';
+import { redisConnection } from '../../queue/bullmq-queue.js';
 
 interface WorkerFlags {
   hive?: string;
@@ -64,37 +59,12 @@ async function runWorker(config: Config, onHiveDisk: boolean): Promise<void> {
     headers = new ApiHeaders(config.apiUrl!, path.join(config.workDir, 'headers'));
     results = new ApiStore(config.apiUrl!, config.workerToken);
   }
-  setJobSandboxMode(
-    config.sandbox === 'docker' ? { kind: 'docker', image: config.sandboxImage } : { kind: 'bwrap' },
-  );
   const connection = redisConnection(config.redisUrl, 'worker');
-  const processor = compileProcessor({
+  const worker = startCompileWorker({ ...config, redisUrl: config.redisUrl }, connection, {
     headers,
     results,
-    workRoot: path.join(config.workDir, 'compile'),
-    pch: config.pchCacheDir ? new PchCache({ dir: config.pchCacheDir, logger }) : undefined,
+    logger,
   });
-  const worker = startBullWorker<CompileJobData, CompileOutcome>(
-    COMPILE_QUEUE,
-    async (job) => {
-      const log = logger.child({ job: job.id, attempt: job.attempt });
-      log.info({ arch: job.data.arch, ver: job.data.ver, output: job.data.output }, 'compile started');
-      try {
-        const outcome = await processor(job);
-        log.info({ ms: outcome.timings?.totalMs }, 'compile done');
-        return outcome;
-      } catch (err) {
-        log.warn({ err }, 'compile failed');
-        throw err;
-      }
-    },
-    {
-      connection,
-      concurrency: config.compileConcurrency,
-      prefix: config.queuePrefix,
-      lockMs: config.workerLockMs,
-    },
-  );
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   logger.info({ concurrency: config.compileConcurrency, onHiveDisk }, 'worker ready');
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SurfhiveError } from '../../errors/index.js';
 import { runTool } from '../../sandbox/exec.js';
-import { nativeToolPath } from '../../util/native-tool.js';
+import { nativeToolPath } from '../../util/package-root.js';
 import { type DwfuncsListing, parseDwfuncsListing } from './dwfuncs-output.js';
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;

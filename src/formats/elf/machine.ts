@@ -1,4 +1,10 @@
+import type { Arch } from '../../hive/names.js';
 import { type ElfClass, type ElfEndian, readElf } from './elf-file.js';
+
+export const EM_X86_64 = 62;
+export const EM_AARCH64 = 183;
+/** e_machine of each arch the hive holds. */
+export const EM_OF_ARCH: Readonly<Record<Arch, number>> = { x86_64: EM_X86_64, aarch64: EM_AARCH64 };
 
 const MACHINES: Readonly<Record<number, string>> = {
   3: 'i386',
@@ -7,15 +13,12 @@ const MACHINES: Readonly<Record<number, string>> = {
   21: 'ppc64',
   22: 's390',
   40: 'arm',
-  62: 'x86_64',
-  183: 'aarch64',
+  [EM_X86_64]: 'x86_64',
+  [EM_AARCH64]: 'aarch64',
   243: 'riscv',
   247: 'bpf',
   258: 'loongarch',
 };
-
-export const EM_X86_64 = 62;
-export const EM_AARCH64 = 183;
 
 export interface ElfMachine {
   /** e_machine. */

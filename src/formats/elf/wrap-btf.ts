@@ -1,6 +1,7 @@
+import type { Arch } from '../../hive/names.js';
 import { badBtf } from '../btf/bad-btf.js';
 import { parseHeader } from '../btf/header.js';
-import { EM_AARCH64, EM_X86_64 } from './machine.js';
+import { EM_OF_ARCH } from './machine.js';
 
 const EHDR = 64;
 const SHDR = 64;
@@ -18,8 +19,8 @@ const align = (n: number, to: number) => Math.ceil(n / to) * to;
  * section (and its section-name table): the shape `bpftool btf dump file`
  * and libbpf's btf__parse_elf() read, as dbhive's `btf/` files had.
  */
-export function wrapBtfInElf(raw: Buffer, arch: 'x86_64' | 'aarch64'): Buffer {
-  const machine = arch === 'x86_64' ? EM_X86_64 : arch === 'aarch64' ? EM_AARCH64 : undefined;
+export function wrapBtfInElf(raw: Buffer, arch: Arch): Buffer {
+  const machine = EM_OF_ARCH[arch] as number | undefined;
   if (machine === undefined) throw new TypeError(`unsupported arch ${String(arch)}`);
   if (parseHeader(raw).endian !== 'little') badBtf(`big-endian BTF cannot describe an ${arch} kernel`);
 
