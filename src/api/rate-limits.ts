@@ -11,7 +11,7 @@ export interface RateLimitSettings {
 }
 
 /** Probes, metrics and token-protected routes are never limited: their callers are ours. */
-const EXEMPT = ['/healthz', '/readyz', '/metrics', '/api/v1/internal/', '/api/v1/ingest', '/api/v1/admin'];
+const EXEMPT = ['/healthz', '/readyz', '/metrics', '/api/v1/internal/', '/api/v1/ingest'];
 
 const COMPILE_SUBMIT = '/api/v1/compile';
 const LBC_COMPILE = /"cmd"\s*:\s*"(?:c|obj)"/;

@@ -47,11 +47,10 @@ export function builtinCatalog(): Catalog {
   return builtin;
 }
 
-/** Validates a catalog (the built-in one or an operator's) so that a typo fails at load, not mid-ingest. */
+/** Validates the built-in catalog, so that a typo fails at load, not mid-ingest. */
 export function checkCatalog(raw: Record<string, unknown>): Catalog {
   const out: Catalog = {};
   for (const [key, value] of Object.entries(raw)) {
-    if (key.startsWith('$')) continue;
     const spec = value as ReleaseSpec;
     const bad = (why: string) => new SurfhiveError('INVALID_FIELD', `catalog entry ${key}: ${why}`);
     if (!isRelease(key)) throw bad('bad release name');

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { SurfhiveError } from '../errors/index.js';
 import { spawnToolStream } from '../sandbox/exec.js';
-import type { ResourceLimits, SandboxSpec } from '../sandbox/sandbox-spec.js';
+import type { ResourceLimits } from '../sandbox/sandbox-spec.js';
 import { ByteReader } from './byte-reader.js';
 
 export const COMPRESSIONS = ['gzip', 'xz', 'zstd', 'bzip2', 'none'] as const;
@@ -24,7 +24,6 @@ export interface DecompressOptions {
   maxOutputBytes: number;
   timeoutMs: number;
   signal?: AbortSignal;
-  sandbox?: SandboxSpec;
   limits?: ResourceLimits;
   /** Names the data in error messages. */
   what?: string;
@@ -74,7 +73,6 @@ export async function decompressStream(
     maxOutputBytes: opts.maxOutputBytes,
     exitErrorKind: 'BAD_ARCHIVE',
     signal: opts.signal,
-    sandbox: opts.sandbox,
     limits: opts.limits,
   });
   source.on('error', (err) => tool.stdout.destroy(err));

@@ -94,7 +94,6 @@ async function eachTarMember(
       maxOutputBytes: maxBytes,
       timeoutMs: opts.caps.timeoutMs,
       signal: opts.signal,
-      sandbox: opts.sandbox,
       what: 'Debian package data',
     });
     output = d.output;

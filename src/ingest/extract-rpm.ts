@@ -42,7 +42,6 @@ export async function extractRpm(
       maxOutputBytes: opts.caps.maxPayloadBytes,
       timeoutMs: opts.caps.timeoutMs,
       signal: opts.signal,
-      sandbox: opts.sandbox,
       what: 'RPM payload',
     });
     payload = output;

@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { SandboxSpec } from '../sandbox/sandbox-spec.js';
 import type { Candidate } from './candidate.js';
 import { extractDeb } from './extract-deb.js';
 import { DEFAULT_CAPS, type ExtractCaps } from './extract-policy.js';
@@ -14,8 +13,6 @@ export type ExtractTarget = Pick<Candidate, 'format' | 'ver' | 'layout'> & { pkg
 export interface ExtractOptions {
   caps: ExtractCaps;
   signal?: AbortSignal;
-  /** Confinement for the decompressor tools. */
-  sandbox?: SandboxSpec;
 }
 
 export interface ExtractedKernel extends ExtractedFiles {

@@ -5,7 +5,6 @@ import { CandidateSet } from './candidates.js';
 import {
   baseUrl,
   builtinCatalog,
-  type Catalog,
   debArch,
   fillTemplate,
   type MirrorOverrides,
@@ -24,8 +23,6 @@ export interface ListRequest {
   release: string;
   arch: Arch;
   mirrors?: MirrorOverrides;
-  /** Defaults to the built-in catalog. */
-  catalog?: Catalog;
   signal?: AbortSignal;
   fetch?: Partial<IndexFetchOptions>;
   retry?: Partial<RetryPolicy>;
@@ -69,7 +66,7 @@ export async function resolvePackage(req: ResolveRequest): Promise<Candidate> {
 async function scan(req: ListRequest, exact?: string): Promise<CandidateSet> {
   checkRelease(req.release);
   const arch = checkArch(req.arch);
-  const spec = releaseSpec(req.catalog ?? builtinCatalog(), req.release);
+  const spec = releaseSpec(builtinCatalog(), req.release);
   const set = new CandidateSet(req.release, spec, arch);
   const fetchOpts: IndexFetchOptions = { ...DEFAULT_INDEX_FETCH, ...req.fetch, signal: req.signal };
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...req.retry, signal: req.signal };

@@ -9,7 +9,7 @@ import { type BuildStats, buildKernelLocked, isPublished } from '../indexer/pipe
 import type { Logger } from '../log/logger.js';
 import type { JobContext } from '../queue/types.js';
 import type { Candidate } from './candidate.js';
-import { type Catalog, checkBaseUrl, type MirrorOverrides } from './catalog.js';
+import { checkBaseUrl, type MirrorOverrides } from './catalog.js';
 import type { DownloadOptions } from './download.js';
 import { downloadAndExtract } from './download-extract.js';
 import { type ExtractedKernel, extractKernel } from './extract.js';
@@ -55,7 +55,6 @@ export interface IngestResult {
 export interface IngestDeps {
   hive: string;
   logger: Logger;
-  catalog?: Catalog;
   download?: Omit<DownloadOptions, 'signal' | 'onProgress'>;
   fetch?: Partial<IndexFetchOptions>;
   retry?: Partial<RetryPolicy>;
@@ -108,7 +107,6 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
     version: data.version,
     arch: data.arch,
     mirrors: data.mirrors,
-    catalog: deps.catalog,
     signal: job.signal,
     fetch: deps.fetch,
     retry: deps.retry,

@@ -42,16 +42,6 @@ export class KernelDbHandle {
     }
   }
 
-  async useAsync<T>(fn: (h: KernelDbHandle) => Promise<T>): Promise<T> {
-    this.users++;
-    try {
-      return await fn(this);
-    } finally {
-      this.users--;
-      if (this.retired && this.users === 0) this.close();
-    }
-  }
-
   /** No new users; closes now or when the last user leaves. */
   retire(): void {
     this.retired = true;

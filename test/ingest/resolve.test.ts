@@ -4,8 +4,8 @@ import path from 'node:path';
 import t from 'tap';
 import type { SurfhiveError } from '../../src/errors/index.js';
 import { parseMirrorArgs } from '../../src/ingest/catalog.js';
-import { fetchKernel } from '../../src/ingest/fetch-kernel.js';
-import { listPackages, resolvePackage } from '../../src/ingest/resolve.js';
+import { type DownloadExtractOptions, downloadAndExtract } from '../../src/ingest/download-extract.js';
+import { listPackages, type ResolveRequest, resolvePackage } from '../../src/ingest/resolve.js';
 import { buildDeb, buildElf, buildRpm, createRepo, writePackagesXz } from './helpers/fixtures.js';
 import { startMirror } from './helpers/mirror-server.js';
 
@@ -187,46 +187,46 @@ t.test('mirror faults while resolving', async (t) => {
   t.match(nowhere?.message, /none of the \d+ anolis repositories exist/);
 });
 
-t.test('fetchKernel: resolve, download, extract (anolis, zstd payload, cut mid-file)', async (t) => {
-  const packageDir = path.join(root, 'pack');
-  const tmpDir = path.join(root, 'tmp');
+/** What an ingest does before it builds (src/ingest/run.ts): resolve, then download and extract at once. */
+async function obtain(req: ResolveRequest, dir: string, download?: DownloadExtractOptions['download']) {
+  const cand = await resolvePackage(req);
+  return { cand, ...(await downloadAndExtract(cand, dir, { download })) };
+}
+
+t.test('resolve, download, extract (anolis, zstd payload, cut mid-file)', async (t) => {
+  const dir = path.join(root, 'staging');
   const file = '/anolis/8.10/BaseOS/x86_64/debug/Packages/kernel-debuginfo-4.19.91-24.8.an8.x86_64.rpm';
   mirror.faults.set(file, { kind: 'cut', afterBytes: 3000, times: 1 });
-  const got = await fetchKernel(
+  const got = await obtain(
     { release: 'anolis', arch: 'x86_64', version: '4.19.91-24.8', mirrors, ...fast },
-    { packageDir, tmpDir, download: { retryBaseMs: 10 } },
+    dir,
+    { retryBaseMs: 10 },
   );
-  t.equal(got.ver, '4.19.91-24.8.an8.x86_64');
-  t.equal(got.arch, 'x86_64');
-  t.equal(got.packagePath, path.join(packageDir, 'kernel-debuginfo-4.19.91-24.8.an8.x86_64.rpm'));
-  t.equal(got.sha256, got.candidate.sha256);
-  t.same(await fs.readFile(got.vmlinuxPath), elfBytes);
-  t.ok(got.moduleDir);
+  t.equal(got.cand.ver, '4.19.91-24.8.an8.x86_64');
+  t.equal(got.cand.arch, 'x86_64');
+  t.equal(got.pkg.path, path.join(dir, 'kernel-debuginfo-4.19.91-24.8.an8.x86_64.rpm'));
+  t.equal(got.pkg.sha256, got.cand.sha256);
+  t.same(await fs.readFile(got.kernel.vmlinuxPath), elfBytes);
+  t.ok(got.kernel.moduleDir);
   t.ok(
     mirror.requests.some((r) => r.path === file && r.range),
     'the cut download resumed',
   );
-  await fs.rm(got.dir, { recursive: true });
+  await fs.rm(dir, { recursive: true });
 });
 
-t.test('fetchKernel: debian, then a lying checksum leaves nothing behind', async (t) => {
-  const packageDir = path.join(root, 'pack-deb');
-  const tmpDir = path.join(root, 'tmp-deb');
-  const got = await fetchKernel(
+t.test('debian, then a lying checksum leaves nothing behind', async (t) => {
+  const dir = path.join(root, 'staging-deb');
+  const got = await obtain(
     { release: 'debian', arch: 'x86_64', version: '6.1.0-56-cloud-amd64', mirrors, ...fast },
-    { packageDir, tmpDir },
+    dir,
   );
-  t.same(await fs.readFile(got.vmlinuxPath), elfBytes);
-  t.equal(got.ver, '6.1.0-56-cloud-amd64');
-  await fs.rm(got.dir, { recursive: true });
-  await fs.rm(packageDir, { recursive: true });
+  t.same(await fs.readFile(got.kernel.vmlinuxPath), elfBytes);
+  t.equal(got.cand.ver, '6.1.0-56-cloud-amd64');
+  await fs.rm(dir, { recursive: true });
   const err = await failure(
-    fetchKernel(
-      { release: 'debian', arch: 'x86_64', version: '5.10.0-30', mirrors, ...fast },
-      { packageDir, tmpDir },
-    ),
+    obtain({ release: 'debian', arch: 'x86_64', version: '5.10.0-30', mirrors, ...fast }, dir),
   );
   t.equal(err?.kind, 'CHECKSUM_MISMATCH');
-  t.same(await fs.readdir(packageDir), []);
-  t.same(await fs.readdir(tmpDir), []);
+  t.same(await fs.readdir(dir), []);
 });
