@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 
 /** The stored form of an operator token: its sha256, hex. */
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isSurfhiveError, SurfhiveError } from '../errors/index.js';
+import { isSurfhiveError, SurfhiveError } from '../errors/codes.js';
 import { lbcFailure } from './lbc/envelope.js';
 import { retryAfterOf } from './retry-after.js';
 

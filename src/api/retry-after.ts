@@ -1,5 +1,5 @@
-import type { ErrorName } from '../errors/index.js';
-import { SurfhiveError } from '../errors/index.js';
+import type { ErrorName } from '../errors/codes.js';
+import { SurfhiveError } from '../errors/codes.js';
 
 /** Seconds a client is told to wait when it is shed without a better estimate. */
 const DEFAULT_RETRY_AFTER: Partial<Record<ErrorName, number>> = {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { isSurfhiveError } from '../errors/index.js';
+import { isSurfhiveError } from '../errors/codes.js';
 import { registerBuild } from './commands/build.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerServe } from './commands/serve.js';

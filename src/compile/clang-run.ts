@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { type ExecResult, runTool } from '../sandbox/exec.js';
 import { PromiseMemo } from '../util/memo.js';
-import { CompileFailure } from './compile-failure.js';
 import { type JobMount, jobSandbox, SANDBOX_INCLUDE, SANDBOX_JOB, scrubPaths } from './job-sandbox.js';
+import { CompileFailure } from './outcome.js';
 import { type LbcToolchain, targetArchDefine } from './toolchain.js';
 
 /** Where a job's precompiled lbc.h appears inside the sandbox. */

@@ -1,16 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import type { Arch } from '../hive/names.js';
-import { CompileFailure } from './compile-failure.js';
 import { checkFlags } from './flags.js';
 import { checkIncludes } from './include-guard.js';
+import { ARTIFACT_NAMES, CompileFailure, SOURCE_NAME } from './outcome.js';
 import type { PchCache } from './pch-cache.js';
 import { runBpfClangPreferPch } from './pch-run.js';
 import { type LbcToolchain, lbcToolchain } from './toolchain.js';
-
-export const SOURCE_NAME = 'bpf.c';
-export const OBJECT_NAME = 'bpf.o';
 
 export interface CompileObjectInput {
   /** The user's bpf.c exactly as received. */
@@ -54,7 +51,7 @@ export async function compileObject(input: CompileObjectInput): Promise<CompileO
       vmlinuxH: input.vmlinuxH,
       flags,
       input: SOURCE_NAME,
-      output: OBJECT_NAME,
+      output: ARTIFACT_NAMES.o,
       timeoutMs: input.timeoutMs ?? 25_000,
     },
     input.source,
@@ -66,7 +63,7 @@ export async function compileObject(input: CompileObjectInput): Promise<CompileO
   if (res.truncated) throw new CompileFailure('compile failed: too much compiler output.', res.clog);
   if (res.code !== 0) throw new CompileFailure('compile failed.', res.clog);
   return {
-    object: path.join(input.jobDir, OBJECT_NAME),
+    object: path.join(input.jobDir, ARTIFACT_NAMES.o),
     clog: res.clog,
     durationMs: res.durationMs,
     usedPch: res.usedPch,

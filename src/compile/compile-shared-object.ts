@@ -1,11 +1,12 @@
 import type { Arch } from '../hive/names.js';
-import { compileObject, SOURCE_NAME } from './compile-object.js';
+import { compileObject } from './compile-object.js';
 import { type LbcDescriptor, makeDescriptor } from './descriptor.js';
 import { describeTypesForFfi } from './ffi-probe.js';
 import { parseCompileFlags } from './flags.js';
 import { checkIncludes } from './include-guard.js';
 import { findLbcMaps } from './lbc-maps.js';
 import { linkSharedObject } from './link-shared-object.js';
+import { SOURCE_NAME } from './outcome.js';
 import type { PchCache } from './pch-cache.js';
 import { type LbcToolchain, lbcToolchain } from './toolchain.js';
 

@@ -1,5 +1,6 @@
-import type { Btf, BtfComposite, BtfEnum, BtfInt, BtfType } from '../formats/btf/index.js';
-import { BtfSizes, guessPointerSize, memberLayout } from '../formats/btf/index.js';
+import { memberLayout } from '../formats/btf/members.js';
+import { BtfSizes, guessPointerSize } from '../formats/btf/sizes.js';
+import type { Btf, BtfComposite, BtfEnum, BtfInt, BtfType } from '../formats/btf/types.js';
 
 /** Names cffi already knows with the LP64 meaning; never redeclared. */
 const CFFI_KNOWN = new Set([

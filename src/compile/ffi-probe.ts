@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseBtf } from '../formats/btf/index.js';
-import { extractBtfSection } from '../formats/elf/index.js';
+import { parseBtf } from '../formats/btf/parse.js';
+import { extractBtfSection } from '../formats/elf/section-data.js';
 import { ffiDeclarations } from './ffi-cdef.js';
 import type { LbcMapDecl } from './lbc-maps.js';
 import type { PchCache } from './pch-cache.js';

@@ -1,4 +1,4 @@
-import { fail } from '../errors/index.js';
+import { fail } from '../errors/codes.js';
 
 const MAX_ENV_CHARS = 4096;
 const MAX_FLAGS = 64;

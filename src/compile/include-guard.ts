@@ -1,5 +1,5 @@
 import { stripComments } from './c-text.js';
-import { CompileFailure } from './compile-failure.js';
+import { CompileFailure, SOURCE_NAME } from './outcome.js';
 
 const DIRECTIVE = /^\s*#\s*(include|include_next|import|embed)\b(.*)$/;
 const QUOTED = /^\s*(?:"([^"]*)"|<([^>]*)>)\s*$/;
@@ -19,7 +19,7 @@ function refusal(target: string | undefined): string | undefined {
  * also runs in a sandbox that shows no host files; this check gives a clear
  * message and a second fence. Messages cite `fileName:line` only.
  */
-export function checkIncludes(source: string, fileName = 'bpf.c'): void {
+export function checkIncludes(source: string, fileName = SOURCE_NAME): void {
   const lines = stripComments(source, true).split('\n');
   const problems: string[] = [];
   for (let i = 0; i < lines.length; i++) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import type { Arch } from '../hive/names.js';
 import type { HiveRegistry } from '../hive/registry.js';
 import { PromiseMemo } from '../util/memo.js';

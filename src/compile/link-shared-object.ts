@@ -1,14 +1,14 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import type { Arch } from '../hive/names.js';
 import { runTool } from '../sandbox/exec.js';
 import { COMPILE_PROCESSES } from './clang-run.js';
 import type { LbcDescriptor } from './descriptor.js';
 import { jobSandbox, SANDBOX_STATIC, scrubPaths } from './job-sandbox.js';
+import { ARTIFACT_NAMES } from './outcome.js';
 import { type LbcToolchain, lbcToolchain } from './toolchain.js';
 
-export const SHARED_OBJECT_NAME = 'lbc.so';
 const EMBED_OBJECT = 'embed-bpf.o';
 const EMBED_DESCRIPTOR = 'descriptor.json';
 const EMBED_ASM = 'embed.S';
@@ -77,7 +77,7 @@ export async function linkSharedObject(input: LinkInput): Promise<LinkResult> {
     '-fPIC',
     '-s',
     '-o',
-    SHARED_OBJECT_NAME,
+    ARTIFACT_NAMES.so,
     EMBED_ASM,
     '-Wl,--whole-archive',
     lib('runtime/liblbcrt.a'),
@@ -108,5 +108,5 @@ export async function linkSharedObject(input: LinkInput): Promise<LinkResult> {
     (err as SurfhiveError & { stderr?: string }).stderr = scrubPaths(res.stderr, [[input.jobDir, '.']]);
     throw err;
   }
-  return { sharedObject: path.join(input.jobDir, SHARED_OBJECT_NAME), durationMs: res.durationMs };
+  return { sharedObject: path.join(input.jobDir, ARTIFACT_NAMES.so), durationMs: res.durationMs };
 }

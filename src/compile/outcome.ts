@@ -1,4 +1,5 @@
-/** What a finished compile leaves: kept in the content-addressed cache and returned by jobs. */
+import { SurfhiveError } from '../errors/codes.js';
+/** What a finished compile leaves, kept in the content-addressed cache (the job's one result channel). */
 export interface CompileOutcome {
   status: 'completed' | 'failed';
   output?: 'o' | 'so';
@@ -10,4 +11,21 @@ export interface CompileOutcome {
   timings?: Record<string, number>;
 }
 
+/** The user's program and the artifacts built from it, in the job directory and as downloads. */
+export const SOURCE_NAME = 'bpf.c';
 export const ARTIFACT_NAMES = { o: 'bpf.o', so: 'lbc.so' } as const;
+
+/**
+ * A user program that does not build. `message` goes to the client's `log`,
+ * `clog` holds the compiler's messages, already free of host paths.
+ */
+export class CompileFailure extends SurfhiveError {
+  constructor(
+    message: string,
+    readonly clog: string,
+  ) {
+    super('COMPILE_FAILED', message);
+  }
+}
+
+export const isCompileFailure = (e: unknown): e is CompileFailure => e instanceof CompileFailure;

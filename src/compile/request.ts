@@ -1,4 +1,4 @@
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { type Arch, checkArch, checkVer } from '../hive/names.js';
 import { parseCompileFlags } from './flags.js';
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import type { CompileOutcome } from './outcome.js';
 import type { CompileCache } from './result-cache.js';
 

@@ -1,6 +1,6 @@
-import { isSurfhiveError, SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import type { HiveRegistry } from '../hive/registry.js';
-import type { JobQueue } from '../queue/types.js';
+import { type JobQueue, queueCall } from '../queue/types.js';
 import { compileKey, kernelHeaderId, toolchainId } from './cache-key.js';
 import { type CompileJobData, type CompileRequest, checkCompileRequest } from './request.js';
 import type { CompileCache } from './result-cache.js';
@@ -23,15 +23,8 @@ export interface CompileStatus {
 /** Failure reasons a compile processor wrote for clients start with this; anything else stays in the logs. */
 export const SAFE_FAILURE_PREFIX = 'compile worker: ';
 
-/** A queue that does not answer (Redis down or restarting) is told to the client as 503, at once. */
-async function queueCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isSurfhiveError(err)) throw err;
-    throw new SurfhiveError('UNAVAILABLE', 'the compile queue is unavailable; retry later', { cause: err });
-  }
-}
+const compileQueue = <T>(fn: () => Promise<T>) =>
+  queueCall(fn, 'the compile queue is unavailable; retry later');
 
 export interface CompileServiceOptions {
   queue: JobQueue<CompileJobData, void>;
@@ -60,22 +53,22 @@ export class CompileService {
     const cached = await this.fromCache(key, true);
     if (cached) return cached;
     const { queue } = this.opts;
-    const existing = await queueCall(() => queue.get(key));
+    const existing = await compileQueue(() => queue.get(key));
     if (existing && existing.status !== 'failed' && existing.status !== 'completed') {
       return { id: key, status: existing.status === 'active' ? 'active' : 'waiting', cached: false };
     }
-    if (existing) await queueCall(() => queue.remove(key));
-    if ((await queueCall(() => queue.backlog())) >= this.opts.maxBacklog) {
+    if (existing) await compileQueue(() => queue.remove(key));
+    if ((await compileQueue(() => queue.backlog())) >= this.opts.maxBacklog) {
       throw new SurfhiveError('QUEUE_FULL', 'too many compiles are waiting; retry later');
     }
-    await queueCall(() => queue.submit('compile', { ...req, key }, { jobId: key }));
+    await compileQueue(() => queue.submit('compile', { ...req, key }, { jobId: key }));
     return { id: key, status: 'waiting', cached: false };
   }
 
   async status(id: string): Promise<CompileStatus> {
     const done = await this.fromCache(id, false);
     if (done) return done;
-    const job = await queueCall(() => this.opts.queue.get(id));
+    const job = await compileQueue(() => this.opts.queue.get(id));
     if (!job) throw new SurfhiveError('JOB_NOT_FOUND', 'no such compile job');
     switch (job.status) {
       case 'active':

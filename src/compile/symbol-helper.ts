@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { EM_OF_ARCH } from '../formats/elf/machine.js';
 import { type Arch, isArch } from '../hive/names.js';
 import { PromiseMemo } from '../util/memo.js';

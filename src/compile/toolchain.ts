@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fail } from '../errors/index.js';
+import { fail } from '../errors/codes.js';
 import type { Arch } from '../hive/names.js';
 import { packageRoot } from '../util/package-root.js';
 

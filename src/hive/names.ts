@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 
 export const ARCHES = ['x86_64', 'aarch64'] as const;
 export type Arch = (typeof ARCHES)[number];
@@ -49,4 +49,16 @@ export function hostArch(): Arch {
 export function normalizeArch(machine: string): Arch {
   const m = machine === 'arm64' ? 'aarch64' : machine === 'amd64' ? 'x86_64' : machine;
   return checkArch(m);
+}
+
+/** Kernel module names (and `vm` for vmlinux): what the `funs.module` column may hold. */
+const MODULE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;
+
+export const isModuleName = (s: unknown): s is string =>
+  typeof s === 'string' && MODULE_NAME.test(s) && !s.includes('..');
+
+export function checkModuleName(s: unknown): string {
+  if (!isModuleName(s))
+    throw new SurfhiveError('INVALID_FIELD', 'a kernel module name must be 1-64 letters, digits, _ . + or -');
+  return s;
 }

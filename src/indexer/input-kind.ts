@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 
 export type InputKind = 'elf' | 'raw-btf';
 

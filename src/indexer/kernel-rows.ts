@@ -1,6 +1,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { parseBtf } from '../formats/btf/parse.js';
 import { type DwarfFacts, funcsAndArrayDimsFromDwarf } from '../formats/dwarf/funcs.js';
 import { extractBtfSectionFromFile, readElfSectionsFromFile } from '../formats/elf/file-sections.js';
@@ -9,8 +9,8 @@ import type { KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
 import type { InputKind } from './input-kind.js';
 import { addModuleRows } from './module-rows.js';
-import { encodeBtfFromDwarf } from './pahole.js';
 import { rowsFromBtf } from './rows/from-btf.js';
+import { encodeBtfFromDwarf } from './tools.js';
 
 const MAX_RAW_BTF = 256 * 1024 * 1024;
 

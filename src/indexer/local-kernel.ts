@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { checkVer, normalizeArch } from '../hive/names.js';
 import type { Logger } from '../log/logger.js';
 import { type BuildResult, buildKernel } from './pipeline.js';

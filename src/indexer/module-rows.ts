@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { parseBtf } from '../formats/btf/parse.js';
 import type { Btf } from '../formats/btf/types.js';
 import { funcsAndArrayDimsFromDwarf } from '../formats/dwarf/funcs.js';
@@ -8,8 +8,8 @@ import { extractBtfSectionFromFile, readElfSectionsFromFile } from '../formats/e
 import type { KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
 import { findModules, type ModuleFile, prepareModule } from './modules/find.js';
-import { encodeBtfFromDwarf } from './pahole.js';
 import { rowsFromBtf } from './rows/from-btf.js';
+import { encodeBtfFromDwarf } from './tools.js';
 
 export interface BaseBtf {
   btf: Btf;

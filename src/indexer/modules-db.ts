@@ -1,14 +1,14 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { parseBtf } from '../formats/btf/parse.js';
 import { guessPointerSize } from '../formats/btf/sizes.js';
 import { extractBtfSectionFromFile } from '../formats/elf/file-sections.js';
+import { isModuleName } from '../hive/names.js';
+import { writeKernelDb } from '../kernel-db/db-file.js';
 import type { KernelRows } from '../kernel-db/rows.js';
-import { writeKernelDb } from '../kernel-db/writer.js';
 import { type BaseBtf, mergeRows, moduleRows } from './module-rows.js';
 import { findModules, prepareModule } from './modules/find.js';
-import { isModuleName } from './modules/module-name.js';
 
 export const KO_LIMITS = { files: 32, bytes: 16 * 1024 * 1024 } as const;
 const MODULE_SUFFIX = /\.ko(\.debug|\.xz|\.zst)?$/;

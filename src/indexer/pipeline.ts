@@ -1,20 +1,17 @@
-import { copyFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { wrapBtfInElf } from '../formats/elf/wrap-btf.js';
 import { type ArtifactKind, artifactPath, type KernelKey } from '../hive/layout.js';
 import { makeStagingDir, publishKernel, withKernelLock } from '../hive/publish.js';
 import { sha256File } from '../hive/same-content.js';
-import { readKernelMeta } from '../kernel-db/read-meta.js';
-import type { KernelRows } from '../kernel-db/rows.js';
-import { writeKernelDb } from '../kernel-db/writer.js';
+import { readKernelMeta, writeKernelDb } from '../kernel-db/db-file.js';
+import type { FuncRow, KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
 import { runToolOk } from '../sandbox/exec.js';
-import { findOtherReleases } from './conflicts.js';
-import { formatFuncList } from './funcs-export.js';
 import { detectInputKind } from './input-kind.js';
 import { kernelRowsFromInput } from './kernel-rows.js';
-import { toolVersions } from './tool-versions.js';
+import { toolVersions } from './tools.js';
 
 export interface BuildKernelOptions {
   hive: string;
@@ -147,4 +144,28 @@ async function writeArtifacts(
   });
   await writeFile(files.funcs, formatFuncList(rows.funcs));
   return files;
+}
+
+/** The same (arch, ver) published under releases other than key.release, with their build facts. */
+export async function findOtherReleases(hive: string, key: KernelKey) {
+  const releases = await readdir(path.join(hive, key.arch, 'db')).catch(() => [] as string[]);
+  const found: { release: string; meta: Record<string, string> | undefined }[] = [];
+  for (const release of releases) {
+    if (release === key.release) continue;
+    const db = artifactPath(hive, { ...key, release }, 'db');
+    const meta = readKernelMeta(db);
+    if (meta !== undefined) found.push({ release, meta });
+  }
+  return found;
+}
+
+const clean = (s: string) => s.replace(/[\t\n\r]/g, ' ');
+
+/** The `funcs/` export: one tab-separated line per function, with a header line. */
+export function formatFuncList(funcs: FuncRow[]): string {
+  const lines = ['# func\tret\targs\tfile\tline\tmodule'];
+  for (const f of funcs) {
+    lines.push([f.func, f.ret, f.args.join(', '), f.file, String(f.line), f.module].map(clean).join('\t'));
+  }
+  return lines.join('\n') + '\n';
 }

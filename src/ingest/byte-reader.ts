@@ -1,4 +1,4 @@
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 
 /**
  * Reads exact byte counts from a stream without ever seeking: archive headers are

@@ -1,4 +1,4 @@
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { type Arch, isRelease, MIRROR_KEY_RE } from '../hive/names.js';
 import { CATALOG_DATA } from './catalog-data.js';
 

@@ -1,7 +1,7 @@
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { spawnToolStream } from '../sandbox/exec.js';
 import type { ResourceLimits } from '../sandbox/sandbox-spec.js';
 import { ByteReader } from './byte-reader.js';

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import type { Candidate } from './candidate.js';
 import { guardBody, httpGet, showUrl, statusError, TransientError } from './http.js';
 import { backoffMs } from './retry.js';

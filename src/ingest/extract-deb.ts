@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { SurfhiveError } from '../errors/index.js';
-import { readAr } from './ar.js';
-import type { ArchiveMember } from './archive-member.js';
+import { SurfhiveError } from '../errors/codes.js';
+import type { ArchiveMember } from './archives.js';
+import { readAr } from './archives.js';
 import { ByteReader } from './byte-reader.js';
 import { decompressStream } from './decompress.js';
 import type { ExtractOptions, ExtractTarget } from './extract.js';

@@ -1,4 +1,4 @@
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 
 export interface ExtractCaps {
   /** Largest single extracted file. */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
+import { readCpio } from './archives.js';
 import { ByteReader } from './byte-reader.js';
-import { readCpio } from './cpio.js';
 import { type Compression, decompressStream } from './decompress.js';
 import type { ExtractOptions, ExtractTarget } from './extract.js';
 import { badArchive } from './extract-policy.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ArchiveMember } from './archive-member.js';
+import type { ArchiveMember } from './archives.js';
 import { badArchive, type ExtractCaps, memberSelector, normalizeMemberName } from './extract-policy.js';
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 
 /** A download failure worth retrying: network errors, 5xx, 429, stalls, cut connections. */
 export class TransientError extends SurfhiveError {

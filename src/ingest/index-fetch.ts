@@ -1,4 +1,4 @@
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { guardBody, httpGet, showUrl, statusError } from './http.js';
 
 export interface IndexFetchOptions {

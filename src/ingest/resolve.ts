@@ -1,4 +1,4 @@
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { type Arch, checkArch, checkRelease, checkVer } from '../hive/names.js';
 import type { Candidate, IndexEntry } from './candidate.js';
 import { CandidateSet } from './candidates.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import type { IndexEntry } from './candidate.js';
 import { decompressStream } from './decompress.js';
 import { checkHttpUrl, showUrl } from './http.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { artifactDir, type KernelKey } from '../hive/layout.js';
 import { type Arch, checkArch, checkRelease, checkVer, MIRROR_KEY_RE } from '../hive/names.js';
 import { makeStagingDir, withKernelLock } from '../hive/publish.js';

@@ -15,7 +15,7 @@ import { CompileCache } from '../compile/result-cache.js';
 import { CacheStore, type ResultStore } from '../compile/result-store.js';
 import { CompileService, SAFE_FAILURE_PREFIX } from '../compile/service.js';
 import type { Config } from '../config/config.js';
-import { isSurfhiveError, SurfhiveError } from '../errors/index.js';
+import { isSurfhiveError, SurfhiveError } from '../errors/codes.js';
 import type { HiveRegistry } from '../hive/registry.js';
 import type { Logger } from '../log/logger.js';
 import { BullQueue, redisConnection, startBullWorker } from '../queue/bullmq-queue.js';

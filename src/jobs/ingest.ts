@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import type { Config } from '../config/config.js';
-import { isSurfhiveError } from '../errors/index.js';
+import { isSurfhiveError } from '../errors/codes.js';
 import type { KernelKey } from '../hive/layout.js';
 import { TransientError } from '../ingest/http.js';
 import { type IngestDeps, type IngestJobData, type IngestResult, runIngest } from '../ingest/run.js';

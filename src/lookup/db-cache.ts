@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { KernelDbHandle } from './kernel-db-handle.js';
 
 export interface DbCacheEvents {

@@ -1,4 +1,4 @@
-import { isSurfhiveError, SurfhiveError } from '../errors/index.js';
+import { isSurfhiveError, SurfhiveError } from '../errors/codes.js';
 import type { Arch } from '../hive/names.js';
 import type { HiveRegistry, KernelEntry } from '../hive/registry.js';
 import { AnswerCache } from './answer-cache.js';

@@ -1,4 +1,4 @@
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import type { CellAnswer, MemberLocation } from './answers.js';
 import type { KernelDbHandle } from './kernel-db-handle.js';
 import { structCells, structRow, typeByName } from './queries.js';

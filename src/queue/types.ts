@@ -1,3 +1,5 @@
+import { isSurfhiveError, SurfhiveError } from '../errors/codes.js';
+
 /**
  * The queue knows nothing about compile or ingest: entry points hand it
  * processor functions (the BullMQ pattern). A processor throws
@@ -59,3 +61,16 @@ export class JobFailedError extends Error {
 }
 
 export class JobTimeoutError extends Error {}
+
+/**
+ * Runs one call to a queue; a queue that does not answer (Redis down or restarting) is the
+ * server's trouble, told to the client as UNAVAILABLE (503) at once.
+ */
+export async function queueCall<T>(fn: () => Promise<T>, message: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isSurfhiveError(err)) throw err;
+    throw new SurfhiveError('UNAVAILABLE', message, { cause: err });
+  }
+}

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { chown } from 'node:fs/promises';
 import { PassThrough, type Writable } from 'node:stream';
 import Docker from 'dockerode';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { dockerCreateOptions } from './docker-options.js';
 import type { ExecOptions, ExecResult } from './exec.js';
 import type { DockerSandbox } from './sandbox-spec.js';

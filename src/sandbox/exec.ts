@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { type Readable, Transform, type Writable } from 'node:stream';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { runInDocker } from './docker-run.js';
 import { bwrapArgs, prlimitArgs, type ResourceLimits, type SandboxSpec } from './sandbox-spec.js';
 import { prepareUnprivileged, SANDBOX_GID, SANDBOX_UID } from './unprivileged.js';

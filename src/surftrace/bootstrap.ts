@@ -1,5 +1,3 @@
-import { shq } from './shell.js';
-
 /** Percent-encodes everything but unreserved characters, so the query is safe inside single quotes. */
 export const encodeQueryValue = (s: string): string =>
   encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -34,4 +32,16 @@ export function renderBootstrap(baseUrl: string, query: string): string {
     'main "$@" </dev/null',
     '',
   ].join('\n');
+}
+
+/** Single-quotes a string for POSIX sh; callers pass only validated text (no NUL or newline). */
+export function shq(s: string): string {
+  if (/[\0\n\r]/.test(s)) throw new Error('refusing to quote a control character');
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A script that only reports an error (the GET form answers errors this way for `curl | sh`). */
+export function errorScript(message: string): string {
+  const clean = message.replace(/[\0-\x1f\x7f]/g, ' ');
+  return `#!/bin/sh\nprintf '%s\\n' ${shq(`surfhive: ${clean}`)} >&2\nexit 1\n`;
 }

@@ -1,11 +1,10 @@
 import type { Arch } from '../hive/names.js';
-import { exprFail, inExpression } from './errors.js';
 import { type FetchArg, translateArg } from './fetch-arg.js';
 import { translateFilter } from './filter.js';
 import type { FuncInfo, KernelTypes } from './kernel-types.js';
 import { type ParsedLine, parseLine } from './line.js';
-import { BINARY, EVENT, KSYMBOL } from './patterns.js';
 import { ARG_REGISTERS } from './registers.js';
+import { BINARY, EVENT, exprFail, inExpression, KSYMBOL } from './syntax.js';
 
 export type ProbeType = 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'event';
 

@@ -1,10 +1,9 @@
 import type { Arch } from '../hive/names.js';
-import { exprFail } from './errors.js';
 import { type HeadKind, headKind } from './head-names.js';
 import type { FuncInfo, KernelTypes } from './kernel-types.js';
 import { MemberResolver } from './members.js';
-import { GLOBAL, MEMBER, SPECIAL_VAR, VAR_NAME } from './patterns.js';
 import { registerIndex, registerName } from './registers.js';
+import { exprFail, GLOBAL, MEMBER, SPECIAL_VAR, VAR_NAME } from './syntax.js';
 import { castType } from './type-text.js';
 
 export interface ArgContext {

@@ -1,5 +1,5 @@
-import { exprFail } from './errors.js';
 import { filterLiteral, headKind } from './head-names.js';
+import { exprFail } from './syntax.js';
 
 const OPERATORS = ['==', '!=', '~', '>=', '<=', '>', '<'] as const;
 const JOINERS = '()|&';

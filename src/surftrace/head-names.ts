@@ -1,4 +1,4 @@
-import { exprFail } from './errors.js';
+import { exprFail } from './syntax.js';
 
 /**
  * Variable-name conventions: `ip_*` holds an IPv4 address in network order,

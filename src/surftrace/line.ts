@@ -1,4 +1,4 @@
-import { exprFail } from './errors.js';
+import { exprFail } from './syntax.js';
 
 export type ProbeKind = 'p' | 'r' | 'e' | 'P' | 'R';
 

@@ -1,6 +1,6 @@
-import { exprFail } from './errors.js';
 import type { CellInfo, KernelTypes, StructInfo } from './kernel-types.js';
 import { NET_STRUCTS, withPayloadViews } from './net-structs.js';
+import { exprFail } from './syntax.js';
 import { baseName, castType, firstIndex, stripPointer, structType } from './type-text.js';
 
 /** What the last step of a chain read: a member row, or only a type (a cast, an argument). */

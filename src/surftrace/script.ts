@@ -1,9 +1,9 @@
 import type { Arch } from '../hive/names.js';
+import { shq } from './bootstrap.js';
 import type { CompiledExpression } from './compile.js';
 import type { TracePlan } from './plan.js';
 import { OUTPUT_AWK } from './script-awk.js';
 import { SCRIPT_HELPERS } from './script-helpers.js';
-import { shq } from './shell.js';
 
 export interface ScriptInput {
   arch: Arch;

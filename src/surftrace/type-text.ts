@@ -1,5 +1,4 @@
-import { exprFail } from './errors.js';
-import { CTYPE } from './patterns.js';
+import { CTYPE, exprFail } from './syntax.js';
 
 /** The type inside the first parentheses: `!(struct file *)` → `struct file *`. */
 export function castType(text: string): string {

@@ -1,17 +1,18 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { isSurfhiveError } from '../../src/errors/index.js';
-import { parseBtf } from '../../src/formats/btf/index.js';
+import { isSurfhiveError } from '../../src/errors/codes.js';
+import { parseBtf } from '../../src/formats/btf/parse.js';
+import type { MemberArrayDims } from '../../src/formats/dwarf/array-dims.js';
+import { parseDwfuncsListing } from '../../src/formats/dwarf/dwfuncs-output.js';
 import {
   arrayDimsFromDwarf,
   funcsAndArrayDimsFromDwarf,
   funcsFromDwarf,
-  parseDwfuncsListing,
-} from '../../src/formats/dwarf/index.js';
+} from '../../src/formats/dwarf/funcs.js';
 import { kernelRowsFromInput } from '../../src/indexer/kernel-rows.js';
 import { moduleRows } from '../../src/indexer/module-rows.js';
-import { type MemberArrayDims, rowsFromBtf } from '../../src/indexer/rows/index.js';
+import { rowsFromBtf } from '../../src/indexer/rows/from-btf.js';
 import type { KernelRows } from '../../src/kernel-db/rows.js';
 import { createLogger } from '../../src/log/logger.js';
 import { buildNative, rejectsKind, scratch, sh } from './helpers/native-tools.js';

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { type BtfType, parseBtf } from '../../src/formats/btf/index.js';
-import { extractBtfSection } from '../../src/formats/elf/index.js';
+import { parseBtf } from '../../src/formats/btf/parse.js';
+import type { BtfType } from '../../src/formats/btf/types.js';
+import { extractBtfSection } from '../../src/formats/elf/section-data.js';
 import { compileC, FIXTURE_C, paholeBtf, run, tempDir } from './helpers/btf-tools.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { parseBtf } from '../../src/formats/btf/index.js';
-import { arrayDimsFromDwarf } from '../../src/formats/dwarf/index.js';
-import { rowsFromBtf } from '../../src/indexer/rows/index.js';
+import { parseBtf } from '../../src/formats/btf/parse.js';
+import { arrayDimsFromDwarf } from '../../src/formats/dwarf/funcs.js';
+import { rowsFromBtf } from '../../src/indexer/rows/from-btf.js';
 import type { KernelRows, MemberRow } from '../../src/kernel-db/rows.js';
 import { readGolden } from '../helpers/golden-hive.js';
 import { compileC, FIXTURE_C, paholeBtf, tempDir } from './helpers/btf-tools.js';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { parseBtf } from '../../src/formats/btf/index.js';
-import { extractBtfSection } from '../../src/formats/elf/index.js';
-import { rowsFromBtf } from '../../src/indexer/rows/index.js';
+import { parseBtf } from '../../src/formats/btf/parse.js';
+import { extractBtfSection } from '../../src/formats/elf/section-data.js';
+import { rowsFromBtf } from '../../src/indexer/rows/from-btf.js';
 import { compileC, FIXTURE_C, paholeBtf, run, tempDir } from './helpers/btf-tools.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;

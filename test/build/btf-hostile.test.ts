@@ -1,7 +1,7 @@
 import t from 'tap';
-import { isSurfhiveError } from '../../src/errors/index.js';
-import { parseBtf } from '../../src/formats/btf/index.js';
-import { rowsFromBtf } from '../../src/indexer/rows/index.js';
+import { isSurfhiveError } from '../../src/errors/codes.js';
+import { parseBtf } from '../../src/formats/btf/parse.js';
+import { rowsFromBtf } from '../../src/indexer/rows/from-btf.js';
 import { BtfBuilder, KIND } from './helpers/btf-builder.js';
 import { expectKind } from './helpers/expect-kind.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { artifactPath, type KernelKey } from '../../src/hive/layout.js';
 import { recoverHive, stagingRoot } from '../../src/hive/publish.js';
-import { readKernelMeta } from '../../src/kernel-db/read-meta.js';
+import { readKernelMeta } from '../../src/kernel-db/db-file.js';
 import { runTool } from '../../src/sandbox/exec.js';
 import { ensureCli } from '../helpers/cli.js';
 import { run, tempDir } from './helpers/btf-tools.js';

@@ -1,7 +1,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { funcsFromDwarf } from '../../src/formats/dwarf/index.js';
+import { funcsFromDwarf } from '../../src/formats/dwarf/funcs.js';
 import type { FuncRow } from '../../src/kernel-db/rows.js';
 import { readGolden } from '../helpers/golden-hive.js';
 import { sharedPath } from '../helpers/shared.js';

@@ -1,16 +1,12 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { isSurfhiveError } from '../../src/errors/index.js';
-import { parseBtf } from '../../src/formats/btf/index.js';
-import {
-  elfMachine,
-  extractBtfSection,
-  extractBtfSectionFromFile,
-  hasSection,
-  readElf,
-  readElfSectionsFromFile,
-} from '../../src/formats/elf/index.js';
+import { isSurfhiveError } from '../../src/errors/codes.js';
+import { parseBtf } from '../../src/formats/btf/parse.js';
+import { readElf } from '../../src/formats/elf/elf-file.js';
+import { extractBtfSectionFromFile, readElfSectionsFromFile } from '../../src/formats/elf/file-sections.js';
+import { elfMachine } from '../../src/formats/elf/machine.js';
+import { extractBtfSection, hasSection } from '../../src/formats/elf/section-data.js';
 import { compileC, FIXTURE_C, run, tempDir } from './helpers/btf-tools.js';
 import { expectKind } from './helpers/expect-kind.js';
 

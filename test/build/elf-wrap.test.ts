@@ -1,8 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { parseBtf } from '../../src/formats/btf/index.js';
-import { elfMachine, extractBtfSection, readElf, wrapBtfInElf } from '../../src/formats/elf/index.js';
+import { parseBtf } from '../../src/formats/btf/parse.js';
+import { readElf } from '../../src/formats/elf/elf-file.js';
+import { elfMachine } from '../../src/formats/elf/machine.js';
+import { extractBtfSection } from '../../src/formats/elf/section-data.js';
+import { wrapBtfInElf } from '../../src/formats/elf/wrap-btf.js';
 import { compileC, FIXTURE_C, paholeBtf, run, tempDir } from './helpers/btf-tools.js';
 import { expectKind } from './helpers/expect-kind.js';
 

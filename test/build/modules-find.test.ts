@@ -9,8 +9,9 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { funcsFromDwarf } from '../../src/formats/dwarf/index.js';
-import { findModules, prepareModule } from '../../src/indexer/modules/index.js';
+import { funcsFromDwarf } from '../../src/formats/dwarf/funcs.js';
+import { findModules } from '../../src/indexer/modules/find.js';
+import { prepareModule } from '../../src/indexer/modules/prepare.js';
 import { buildNative, rejectsKind, scratch, sh } from './helpers/native-tools.js';
 
 t.before(buildNative);

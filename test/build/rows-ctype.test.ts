@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { parseBtf } from '../../src/formats/btf/index.js';
-import { rowsFromBtf } from '../../src/indexer/rows/index.js';
+import { parseBtf } from '../../src/formats/btf/parse.js';
+import { rowsFromBtf } from '../../src/indexer/rows/from-btf.js';
 import { compileC, paholeBtf, tempDir } from './helpers/btf-tools.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;

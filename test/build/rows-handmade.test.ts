@@ -1,7 +1,7 @@
 import t from 'tap';
-import { parseBtf } from '../../src/formats/btf/index.js';
-import { CTypeNamer } from '../../src/indexer/ctype/index.js';
-import { rowsFromBtf } from '../../src/indexer/rows/index.js';
+import { parseBtf } from '../../src/formats/btf/parse.js';
+import { CTypeNamer } from '../../src/indexer/ctype.js';
+import { rowsFromBtf } from '../../src/indexer/rows/from-btf.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
 
 // Shapes compilers rarely emit today, built by hand.

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import t from 'tap';
-import { parseBtf } from '../../src/formats/btf/index.js';
-import { rowsFromBtf } from '../../src/indexer/rows/index.js';
+import { parseBtf } from '../../src/formats/btf/parse.js';
+import { rowsFromBtf } from '../../src/indexer/rows/from-btf.js';
 import { run } from './helpers/btf-tools.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { Btf, BtfComposite } from '../../src/formats/btf/index.js';
-import { BtfSizes, memberLayout, parseBtf } from '../../src/formats/btf/index.js';
-import { extractBtfSection } from '../../src/formats/elf/index.js';
+import { memberLayout } from '../../src/formats/btf/members.js';
+import { parseBtf } from '../../src/formats/btf/parse.js';
+import { BtfSizes } from '../../src/formats/btf/sizes.js';
+import type { Btf, BtfComposite } from '../../src/formats/btf/types.js';
+import { extractBtfSection } from '../../src/formats/elf/section-data.js';
 
 export function objectBtf(file: string): Btf {
   const raw = extractBtfSection(readFileSync(file));

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { checkFlags, parseCompileFlags, splitFlags } from '../../src/compile/flags.js';
-import { isSurfhiveError } from '../../src/errors/index.js';
+import { isSurfhiveError } from '../../src/errors/codes.js';
 
 t.test('splits like a shell without running one', async (t) => {
   t.same(splitFlags('-DA=1   -DB="two words" -DC=\'$(id)\' -DD=a\\ b'), [

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { isCompileFailure } from '../../src/compile/compile-failure.js';
 import { compileObject } from '../../src/compile/compile-object.js';
 import { compileSharedObject } from '../../src/compile/compile-shared-object.js';
+import { isCompileFailure } from '../../src/compile/outcome.js';
 import { PchCache } from '../../src/compile/pch-cache.js';
 import {
   flagMacroNames,

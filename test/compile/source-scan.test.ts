@@ -1,8 +1,8 @@
 import t from 'tap';
-import { isCompileFailure } from '../../src/compile/compile-failure.js';
 import { makeDescriptor, sourceHash } from '../../src/compile/descriptor.js';
 import { checkIncludes } from '../../src/compile/include-guard.js';
 import { findLbcMaps } from '../../src/compile/lbc-maps.js';
+import { isCompileFailure } from '../../src/compile/outcome.js';
 import { fixtureSource } from './lbc-env.js';
 
 t.test('finds every LBC_* map with its types as written', async (t) => {

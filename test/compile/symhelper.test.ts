@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { elfSoCommand } from '../../src/api/lbc/elf-so-command.js';
+import { elfSoCommand } from '../../src/api/lbc/compile-commands.js';
 import { symbolHelperLibrary } from '../../src/compile/symbol-helper.js';
 import { runTool, runToolOk } from '../../src/sandbox/exec.js';
 import { packageRoot } from '../../src/util/package-root.js';

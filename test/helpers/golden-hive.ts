@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { artifactPath, type KernelKey } from '../../src/hive/layout.js';
+import { writeKernelDb } from '../../src/kernel-db/db-file.js';
 import type { KernelMeta, KernelRows } from '../../src/kernel-db/rows.js';
-import { writeKernelDb } from '../../src/kernel-db/writer.js';
 import { sharedPath } from './shared.js';
 
 export const GOLDEN_FILE = sharedPath('fixtures/kernel-like/golden.json');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import t from 'tap';
 import { artifactPath } from '../../src/hive/layout.js';
 import { HiveRegistry } from '../../src/hive/registry.js';
-import { writeKernelDb } from '../../src/kernel-db/writer.js';
+import { writeKernelDb } from '../../src/kernel-db/db-file.js';
 import { goldenApp, lbcOne } from '../helpers/app.js';
 import { GOLDEN_KEY, GOLDEN_VER, goldenHive, goldenRows, publishKernel } from '../helpers/golden-hive.js';
 

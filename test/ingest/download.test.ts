@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import type { SurfhiveError } from '../../src/errors/index.js';
+import type { SurfhiveError } from '../../src/errors/codes.js';
 import { type DownloadProgress, downloadPackage } from '../../src/ingest/download.js';
 import { sha256 } from './helpers/fixtures.js';
 import { startMirror } from './helpers/mirror-server.js';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import t from 'tap';
-import type { SurfhiveError } from '../../src/errors/index.js';
+import type { SurfhiveError } from '../../src/errors/codes.js';
 import { spawnToolStream } from '../../src/sandbox/exec.js';
 
 const drain = async (r: Readable) => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import t, { type Test } from 'tap';
-import { SurfhiveError } from '../../src/errors/index.js';
+import { SurfhiveError } from '../../src/errors/codes.js';
 import { type ExtractTarget, extractKernel } from '../../src/ingest/extract.js';
 import { runToolOk } from '../../src/sandbox/exec.js';
 import { buildDeb, buildElf, buildRpm, craftDeb, craftRpm, makeCpio } from './helpers/fixtures.js';

@@ -7,7 +7,7 @@ import { UnrecoverableError } from 'bullmq';
 import pino from 'pino';
 import t, { type Test } from 'tap';
 import { loadConfig } from '../../src/config/config.js';
-import type { SurfhiveError } from '../../src/errors/index.js';
+import type { SurfhiveError } from '../../src/errors/codes.js';
 import { artifactPath } from '../../src/hive/layout.js';
 import { TransientError } from '../../src/ingest/http.js';
 import { type IngestDeps, type IngestJobData, ingestJobId, runIngest } from '../../src/ingest/run.js';

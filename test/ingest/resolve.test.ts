@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import type { SurfhiveError } from '../../src/errors/index.js';
+import type { SurfhiveError } from '../../src/errors/codes.js';
 import { parseMirrorArgs } from '../../src/ingest/catalog.js';
 import { type DownloadExtractOptions, downloadAndExtract } from '../../src/ingest/download-extract.js';
 import { listPackages, type ResolveRequest, resolvePackage } from '../../src/ingest/resolve.js';

@@ -1,7 +1,7 @@
 import { renameSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { writeKernelDb } from '../../src/kernel-db/writer.js';
+import { writeKernelDb } from '../../src/kernel-db/db-file.js';
 import { AnswerCache } from '../../src/lookup/answer-cache.js';
 import { DbCache } from '../../src/lookup/db-cache.js';
 import { typeByName } from '../../src/lookup/queries.js';

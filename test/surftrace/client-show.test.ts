@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { isSurfhiveError } from '../../src/errors/index.js';
+import { isSurfhiveError } from '../../src/errors/codes.js';
 import { compileExpressions } from '../../src/surftrace/compile.js';
 import type { KernelTypes } from '../../src/surftrace/kernel-types.js';
 import { fixtureRows, LOCAL_BTF, localRows, tempDb } from './helpers/kernel-dbs.js';

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CompileService } from '../../compile/service.js';
-import { isSurfhiveError } from '../../errors/index.js';
+import { symbolHelperLibrary } from '../../compile/symbol-helper.js';
+import { isSurfhiveError } from '../../errors/codes.js';
 import type { LbcCommand } from './types.js';
 
 /** Clients give up after 30 s; answer a little before that. */
@@ -51,3 +52,14 @@ export function compileNeedsTokenCommand(output: 'so' | 'o'): LbcCommand {
   const field = output === 'so' ? 'so' : 'obj';
   return () => ({ log: COMPILE_NEEDS_TOKEN_LOG, [field]: null, clog: '' });
 }
+
+/**
+ * `elf_so`: the symbol helper library the surftrace client loads with ctypes,
+ * for the request's arch. `nativeDir` replaces out/native (tests).
+ */
+export const elfSoCommand =
+  (nativeDir?: string): LbcCommand =>
+  async (req) => {
+    const so = await symbolHelperLibrary(req.arch, nativeDir);
+    return { log: 'ok.', so: so.toString('base64') };
+  };

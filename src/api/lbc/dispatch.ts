@@ -1,4 +1,4 @@
-import { isSurfhiveError } from '../../errors/index.js';
+import { isSurfhiveError } from '../../errors/codes.js';
 import { isVer, normalizeArch } from '../../hive/names.js';
 import type { LbcCommandTable, LbcContext, LbcRequest } from './types.js';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ARTIFACT_NAMES } from '../../compile/outcome.js';
 import type { OutputKind } from '../../compile/request.js';
 import type { CompileService, CompileStatus } from '../../compile/service.js';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import type { Arch } from '../../hive/names.js';
 import { archSchema, errorSchema, verSchema } from './schemas.js';
 import { sendHiveFile } from './send-file.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Arch } from '../../hive/names.js';
-import { kernelCounts } from '../../lookup/counts.js';
+import { kernelCounts } from '../../lookup/queries.js';
 import type { RestDeps } from './deps.js';
 import { kernelErrors, kernelParams } from './schemas.js';
 

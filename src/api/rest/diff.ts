@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import { ARCHES, checkArch, checkVer, VER_PATTERN } from '../../hive/names.js';
 import { structExact } from '../../lookup/queries.js';
 import { diffStructs } from '../../lookup/struct-diff.js';

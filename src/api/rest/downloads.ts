@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import { type ArtifactKind, artifactPath } from '../../hive/layout.js';
 import { type Arch, isVer, VER_PATTERN } from '../../hive/names.js';
 import type { RestDeps } from './deps.js';

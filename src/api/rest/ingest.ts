@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import { type Arch, hostArch, INGEST_ID_PATTERN, MIRROR_KEY_PATTERN } from '../../hive/names.js';
 import { checkIngestData, type IngestJobData, type IngestResult, ingestJobId } from '../../ingest/run.js';
-import type { JobQueue, JobState } from '../../queue/types.js';
+import { type JobQueue, type JobState, queueCall } from '../../queue/types.js';
 import { requireOperator } from '../auth.js';
 import { archSchema, errorSchema, releaseSchema, verSchema } from './schemas.js';
 
@@ -60,15 +60,7 @@ const jobSchema = {
   },
 } as const;
 
-/** A queue that does not answer (Redis down) is the server's trouble, told as 503. */
-async function queueCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof SurfhiveError) throw err;
-    throw new SurfhiveError('UNAVAILABLE', 'the job queue is unavailable', { cause: err });
-  }
-}
+const ingestQueue = <T>(fn: () => Promise<T>) => queueCall(fn, 'the job queue is unavailable');
 
 function view(s: JobState<IngestResult>) {
   const progress = typeof s.progress === 'number' ? { percent: s.progress } : s.progress;
@@ -132,14 +124,14 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       const b = request.body;
       const data = checkIngestData({ ...b, arch: b.arch ?? hostArch() });
       const id = ingestJobId(data);
-      const existing = await queueCall(() => queue.get(id));
+      const existing = await ingestQueue(() => queue.get(id));
       // One job per kernel: join a queued or running one; a finished success stays done unless forced.
       if (existing && (existing.status === 'waiting' || existing.status === 'active'))
         return reply.code(202).send({ id, status: existing.status });
       if (existing?.status === 'completed' && !data.force)
         return reply.code(202).send({ id, status: 'completed' });
-      if (existing) await queueCall(() => queue.remove(id));
-      await queueCall(() => queue.submit('ingest', data, { jobId: id, attempts: 3 }));
+      if (existing) await ingestQueue(() => queue.remove(id));
+      await ingestQueue(() => queue.submit('ingest', data, { jobId: id, attempts: 3 }));
       return reply.code(202).send({ id, status: 'waiting' });
     },
   );
@@ -161,7 +153,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       },
     },
     async (request) => {
-      const state = await queueCall(() => queue.get(request.params.id));
+      const state = await ingestQueue(() => queue.get(request.params.id));
       if (!state) throw new SurfhiveError('JOB_NOT_FOUND', 'no such ingest job');
       return view(state);
     },

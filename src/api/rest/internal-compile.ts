@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { CompileOutcome } from '../../compile/outcome.js';
 import type { CompileCache } from '../../compile/result-cache.js';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import { requireToken } from '../auth.js';
 import { errorSchema } from './schemas.js';
 

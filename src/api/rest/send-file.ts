@@ -1,7 +1,7 @@
 import path from 'node:path';
 import send from '@fastify/send';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 
 /**
  * Streams one hive file with range requests, ETag and Last-Modified (and

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import { MEMBER_PATH_PATTERN, resolveMemberPath } from '../../lookup/member-path.js';
 import { structAll, structAnswer, structByTag, structLike } from '../../lookup/queries.js';
 import type { RestDeps } from './deps.js';

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import { checkArch, checkVer } from '../../hive/names.js';
-import { checkSyntax, encodeQueryValue, errorScript, renderBootstrap } from '../../surftrace/index.js';
+import { encodeQueryValue, errorScript, renderBootstrap } from '../../surftrace/bootstrap.js';
+import { checkSyntax } from '../../surftrace/compile.js';
 import { surftraceFor } from '../../surftrace/service.js';
 import { toSafeError } from '../errors.js';
 import type { RestDeps } from './deps.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import { typeByName, typeLike } from '../../lookup/queries.js';
 import type { RestDeps } from './deps.js';
 import {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import { checkRelease, hostArch, normalizeArch } from '../../hive/names.js';
 import { recoverHive } from '../../hive/publish.js';
 import { parseMirrorArgs } from '../../ingest/catalog.js';

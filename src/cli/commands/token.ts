@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { hashToken } from '../../api/auth.js';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 
 /** `surfhive token new|hash`: operator tokens are given to people; only their sha256 goes in the config. */
 export function registerToken(program: Command): void {

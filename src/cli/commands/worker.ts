@@ -6,7 +6,7 @@ import { ApiHeaders, HiveHeaders, type KernelHeaders } from '../../compile/kerne
 import { CompileCache } from '../../compile/result-cache.js';
 import { ApiStore, CacheStore, type ResultStore } from '../../compile/result-store.js';
 import { type Config, loadConfig } from '../../config/config.js';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import { HiveRegistry } from '../../hive/registry.js';
 import { startCompileWorker } from '../../jobs/compile.js';
 import { createLogger } from '../../log/logger.js';

@@ -1,5 +1,5 @@
-import { badBtf } from './bad-btf.js';
-import type { ByteReader } from './byte-reader.js';
+import type { ByteReader } from './header.js';
+import { badBtf } from './header.js';
 import type { BtfStrings } from './strings.js';
 import type { BtfLinkage, BtfMember, BtfParam, BtfType } from './types.js';
 

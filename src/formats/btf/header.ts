@@ -1,5 +1,4 @@
-import { badBtf } from './bad-btf.js';
-import { byteReader } from './byte-reader.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import type { BtfEndian } from './types.js';
 
 export const BTF_MAGIC = 0xeb9f;
@@ -52,4 +51,22 @@ export function parseHeader(raw: Buffer): BtfHeader {
     strStart: hdrLen + strOff,
     strEnd: hdrLen + strOff + strLen,
   };
+}
+
+/** Every rejection of a BTF blob goes through here, so the error kind stays uniform. */
+export function badBtf(message: string): never {
+  throw new SurfhiveError('BAD_BTF', message);
+}
+
+/** Reads unsigned/signed integers of one endianness; callers bound-check offsets first. */
+export interface ByteReader {
+  u16(off: number): number;
+  u32(off: number): number;
+  i32(off: number): number;
+}
+
+export function byteReader(buf: Buffer, endian: BtfEndian): ByteReader {
+  return endian === 'little'
+    ? { u16: (o) => buf.readUInt16LE(o), u32: (o) => buf.readUInt32LE(o), i32: (o) => buf.readInt32LE(o) }
+    : { u16: (o) => buf.readUInt16BE(o), u32: (o) => buf.readUInt32BE(o), i32: (o) => buf.readInt32BE(o) };
 }

@@ -1,7 +1,5 @@
-import { badBtf } from './bad-btf.js';
-import { byteReader } from './byte-reader.js';
 import { decodeTypes } from './decode-types.js';
-import { parseHeader } from './header.js';
+import { badBtf, byteReader, parseHeader } from './header.js';
 import { BtfStrings } from './strings.js';
 import type { Btf, BtfEndian, BtfType, BtfVoid } from './types.js';
 import { validateTypes } from './validate.js';

@@ -1,4 +1,4 @@
-import { badBtf } from './bad-btf.js';
+import { badBtf } from './header.js';
 
 /**
  * A BTF string section. In split BTF, offsets below `firstOffset` belong to the

@@ -1,4 +1,4 @@
-import { badBtf } from './bad-btf.js';
+import { badBtf } from './header.js';
 import type { Btf, BtfKind, BtfType } from './types.js';
 
 /** Longest allowed reference chain; real kernels stay far below (tens). Bounds recursion elsewhere. */

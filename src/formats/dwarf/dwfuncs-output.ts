@@ -1,5 +1,5 @@
-import { SurfhiveError } from '../../errors/index.js';
-import type { MemberArrayDims } from '../../indexer/rows/array-dims.js';
+import { SurfhiveError } from '../../errors/codes.js';
+import type { MemberArrayDims } from './array-dims.js';
 
 /** One function as the dwfuncs helper prints it (before `static ` and module are applied). */
 export interface DwarfFunc {

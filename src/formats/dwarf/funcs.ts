@@ -1,6 +1,6 @@
-import { checkModuleName } from '../../indexer/modules/module-name.js';
-import type { MemberArrayDims } from '../../indexer/rows/array-dims.js';
+import { checkModuleName } from '../../hive/names.js';
 import type { FuncRow } from '../../kernel-db/rows.js';
+import type { MemberArrayDims } from './array-dims.js';
 import type { DwarfFunc } from './dwfuncs-output.js';
 import { runDwfuncs } from './run-dwfuncs.js';
 import { sortFuncRows } from './sort-funcs.js';

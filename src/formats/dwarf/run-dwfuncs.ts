@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import { runTool } from '../../sandbox/exec.js';
 import { nativeToolPath } from '../../util/package-root.js';
 import { type DwfuncsListing, parseDwfuncsListing } from './dwfuncs-output.js';

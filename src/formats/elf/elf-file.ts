@@ -1,4 +1,4 @@
-import { badElf } from './bad-elf.js';
+import { SurfhiveError } from '../../errors/codes.js';
 
 export type ElfClass = 32 | 64;
 export type ElfEndian = 'little' | 'big';
@@ -162,4 +162,8 @@ function sectionName(strtab: Buffer, off: number): string {
   const end = strtab.indexOf(0, off);
   if (end < 0) badElf('ELF section name is not terminated');
   return strtab.toString('latin1', off, end);
+}
+
+export function badElf(message: string): never {
+  throw new SurfhiveError('BAD_ELF', message);
 }

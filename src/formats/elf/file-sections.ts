@@ -1,8 +1,7 @@
 import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { badElf } from './bad-elf.js';
-import { type ElfFile, type ElfSection, type ElfSource, readElfFrom } from './elf-file.js';
-import { btfFrom } from './extract-btf.js';
+import { badElf, type ElfFile, type ElfSection, type ElfSource, readElfFrom } from './elf-file.js';
+import { btfFrom } from './section-data.js';
 
 /**
  * Opens an ELF file for header reads without loading it: a debug vmlinux is

@@ -1,6 +1,13 @@
 import { inflateSync } from 'node:zlib';
-import { badElf } from './bad-elf.js';
-import { type ElfFile, type ElfSection, type ElfSource, SHF_COMPRESSED } from './elf-file.js';
+import {
+  badElf,
+  bufferSource,
+  type ElfFile,
+  type ElfSection,
+  type ElfSource,
+  readElfFrom,
+  SHF_COMPRESSED,
+} from './elf-file.js';
 
 const ELFCOMPRESS_ZLIB = 1;
 /** Larger than any real .BTF section (vmlinux's is a few MB). */
@@ -31,4 +38,19 @@ export function sectionData(src: ElfSource, file: ElfFile, sec: ElfSection): Buf
   }
   if (out.length !== size) badElf(`compressed section ${sec.name} has the wrong size`);
   return out;
+}
+
+export function hasSection(elf: Buffer, name: string): boolean {
+  return readElfFrom(bufferSource(elf)).sections.some((s) => s.name === name);
+}
+
+/** The raw `.BTF` section of an ELF file (decompressed if needed), or undefined if it has none. */
+export function extractBtfSection(elf: Buffer): Buffer | undefined {
+  return btfFrom(bufferSource(elf));
+}
+
+export function btfFrom(src: ElfSource): Buffer | undefined {
+  const file = readElfFrom(src);
+  const sec = file.sections.find((s) => s.name === '.BTF');
+  return sec ? Buffer.from(sectionData(src, file, sec)) : undefined;
 }

@@ -1,6 +1,5 @@
 import type { Arch } from '../../hive/names.js';
-import { badBtf } from '../btf/bad-btf.js';
-import { parseHeader } from '../btf/header.js';
+import { badBtf, parseHeader } from '../btf/header.js';
 import { EM_OF_ARCH } from './machine.js';
 
 const EHDR = 64;

@@ -1,8 +1,8 @@
 import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { SurfhiveError } from '../../errors/index.js';
-import { checkModuleName } from './module-name.js';
+import { SurfhiveError } from '../../errors/codes.js';
+import { checkModuleName } from '../../hive/names.js';
 
 export type ModuleCompression = 'none' | 'xz' | 'zst';
 

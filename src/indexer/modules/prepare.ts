@@ -1,9 +1,9 @@
 import { rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
+import { checkModuleName } from '../../hive/names.js';
 import { runTool } from '../../sandbox/exec.js';
 import type { ModuleFile } from './find.js';
-import { checkModuleName } from './module-name.js';
 
 export interface PreparedModule {
   name: string;

@@ -1,7 +1,7 @@
 import { BtfSizes, guessPointerSize } from '../../formats/btf/sizes.js';
 import type { Btf, BtfType } from '../../formats/btf/types.js';
-import { CTypeNamer } from '../ctype/c-namer.js';
-import type { ArrayDimsIndex } from './array-dims.js';
+import type { ArrayDimsIndex } from '../../formats/dwarf/array-dims.js';
+import { CTypeNamer } from '../ctype.js';
 
 /** Shared, memoized helpers for turning one BTF into rows. */
 export interface RowContext {

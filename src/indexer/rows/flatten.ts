@@ -1,9 +1,9 @@
-import { badBtf } from '../../formats/btf/bad-btf.js';
+import { badBtf } from '../../formats/btf/header.js';
 import { memberLayout } from '../../formats/btf/members.js';
 import type { BtfComposite, BtfType } from '../../formats/btf/types.js';
+import type { ArrayDimsIndex } from '../../formats/dwarf/array-dims.js';
 import type { MemberRow } from '../../kernel-db/rows.js';
-import { qualifierBit } from '../ctype/qualifiers.js';
-import type { ArrayDimsIndex } from './array-dims.js';
+import { qualifierBit } from '../ctype.js';
 import type { RowContext } from './context.js';
 
 /**

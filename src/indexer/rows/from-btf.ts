@@ -1,6 +1,6 @@
 import type { Btf } from '../../formats/btf/types.js';
+import { ArrayDimsIndex, type MemberArrayDims } from '../../formats/dwarf/array-dims.js';
 import type { KernelRows } from '../../kernel-db/rows.js';
-import { ArrayDimsIndex, type MemberArrayDims } from './array-dims.js';
 import { rowContext } from './context.js';
 import { funcRows } from './funcs.js';
 import { structRows } from './structs.js';

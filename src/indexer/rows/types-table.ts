@@ -1,5 +1,5 @@
 import type { TypeRow } from '../../kernel-db/rows.js';
-import { gdbBaseName } from '../ctype/base-names.js';
+import { gdbBaseName } from '../ctype.js';
 import type { RowContext } from './context.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Test } from 'tap';
-import { isSurfhiveError } from '../../../src/errors/index.js';
+import { isSurfhiveError } from '../../../src/errors/codes.js';
 
 /** Asserts that `fn` throws a SurfhiveError of this kind (and not any other exception). */
 export function expectKind(t: Test, kind: 'BAD_BTF' | 'BAD_ELF', fn: () => unknown, what: string): void {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { isSurfhiveError } from '../../../src/errors/index.js';
+import { isSurfhiveError } from '../../../src/errors/codes.js';
 import { runToolOk } from '../../../src/sandbox/exec.js';
 import { packageRoot } from '../../../src/util/package-root.js';
 

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseBtf } from '../../../src/formats/btf/index.js';
-import { rowsFromBtf } from '../../../src/indexer/rows/index.js';
+import { parseBtf } from '../../../src/formats/btf/parse.js';
+import { rowsFromBtf } from '../../../src/indexer/rows/from-btf.js';
+import { writeKernelDb } from '../../../src/kernel-db/db-file.js';
 import type { KernelRows } from '../../../src/kernel-db/rows.js';
-import { writeKernelDb } from '../../../src/kernel-db/writer.js';
 import { goldenRows } from '../../helpers/golden-hive.js';
 
 export const LOCAL_BTF = '/sys/kernel/btf/vmlinux';

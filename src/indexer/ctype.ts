@@ -1,6 +1,4 @@
-import type { Btf, BtfFuncProto, BtfType } from '../../formats/btf/types.js';
-import { gdbBaseName } from './base-names.js';
-import { qualifierBit, qualifierText } from './qualifiers.js';
+import type { Btf, BtfFuncProto, BtfType } from '../formats/btf/types.js';
 
 /**
  * Spells BTF types as C the way gdb prints them: `const char *`,
@@ -110,3 +108,32 @@ const join = (a: string, b: string): string => (a && b ? `${a} ${b}` : a || b);
 
 /** `*` binds looser than `[]` and `()`: `(*)[4]`, `(*)(int)`. */
 const wrap = (inner: string): string => (inner.startsWith('*') ? `(${inner})` : inner);
+
+/** DWARF/BTF spellings of base types that gdb prints differently. */
+const GDB_NAMES: Readonly<Record<string, string>> = {
+  'long unsigned int': 'unsigned long',
+  'long long unsigned int': 'unsigned long long',
+  'short unsigned int': 'unsigned short',
+  'long int': 'long',
+  'long long int': 'long long',
+  'short int': 'short',
+};
+
+export const gdbBaseName = (name: string): string => GDB_NAMES[name] ?? name;
+
+/** Qualifier set as bits, so that `const const char` collapses to `const char`. */
+export const Q_CONST = 1;
+export const Q_VOLATILE = 2;
+export const Q_RESTRICT = 4;
+
+export const qualifierBit = (kind: 'const' | 'volatile' | 'restrict'): number =>
+  kind === 'const' ? Q_CONST : kind === 'volatile' ? Q_VOLATILE : Q_RESTRICT;
+
+/** In gdb's order: `const volatile`. */
+export function qualifierText(quals: number): string {
+  const words: string[] = [];
+  if (quals & Q_CONST) words.push('const');
+  if (quals & Q_VOLATILE) words.push('volatile');
+  if (quals & Q_RESTRICT) words.push('restrict');
+  return words.join(' ');
+}

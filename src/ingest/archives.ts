@@ -1,6 +1,35 @@
-import type { ArchiveMember } from './archive-member.js';
 import type { ByteReader } from './byte-reader.js';
 import { badArchive } from './extract-policy.js';
+
+export interface ArMember {
+  name: string;
+  size: number;
+  data: AsyncIterable<Buffer>;
+}
+
+/** The members of a Unix ar archive (the .deb container), read strictly in order. */
+export async function* readAr(r: ByteReader): AsyncGenerator<ArMember> {
+  const magic = await r.peek(8);
+  if (magic.toString('latin1') !== '!<arch>\n') throw badArchive('not a Debian package (no ar header)');
+  await r.read(8);
+  for (;;) {
+    if ((await r.peek(1)).length === 0) return;
+    const h = await r.read(60);
+    if (h.toString('latin1', 58, 60) !== '`\n') throw badArchive('Debian package has a corrupt ar header');
+    const name = h.toString('latin1', 0, 16).trim().replace(/\/$/, '');
+    const sizeText = h.toString('latin1', 48, 58).trim();
+    if (!/^[0-9]{1,15}$/.test(sizeText)) throw badArchive('Debian package has a corrupt ar header');
+    const size = Number(sizeText);
+    let consumed = false;
+    const data = (async function* () {
+      consumed = true;
+      yield* r.chunks(size);
+    })();
+    yield { name, size, data };
+    if (!consumed) await r.skip(size);
+    if (size % 2 === 1) await r.skip(1);
+  }
+}
 
 const HEADER = 110;
 const pad4 = (n: number) => (4 - (n % 4)) % 4;
@@ -57,4 +86,14 @@ export async function* readCpio(r: ByteReader): AsyncGenerator<ArchiveMember> {
     if (!consumed) await r.skip(size);
     await r.skip(pad4(size));
   }
+}
+
+/** One member of an archive as the extractor sees it, whatever the container format. */
+export interface ArchiveMember {
+  /** The name as stored (not yet normalized). */
+  name: string;
+  type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'device' | 'other';
+  size: number;
+  /** The member's bytes; the parser skips them if they are not read. */
+  data: AsyncIterable<Buffer>;
 }

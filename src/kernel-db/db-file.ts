@@ -1,7 +1,6 @@
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { KernelMeta, KernelRows } from './rows.js';
-import { KERNEL_DB_INDEXES, KERNEL_DB_SCHEMA } from './schema.js';
 
 /**
  * Writes a complete kernel database to `file`, which must not be visible to
@@ -54,4 +53,38 @@ export function writeKernelDb(file: string, rows: KernelRows, meta: KernelMeta =
     throw err;
   }
   db.close();
+}
+
+/** Column names are fixed: surftrace's local mode queries these tables directly. */
+export const KERNEL_DB_SCHEMA = `
+CREATE TABLE files (id INTEGER PRIMARY KEY, file TEXT);
+CREATE TABLE funs (id INTEGER PRIMARY KEY, func VARCHAR(128), args JSON, ret VARCHAR(64),
+                   line INTEGER, fid INTEGER, module VARCHAR(64));
+CREATE TABLE structs (id INTEGER PRIMARY KEY, name VARCHAR(64), members INTEGER, bytes INTEGER);
+CREATE TABLE members (id INTEGER PRIMARY KEY, fid INTEGER, types VARCHAR(128), name VARCHAR(64),
+                      offset INTEGER, bytes INTEGER, bits VARCHAR(16) DEFAULT "");
+CREATE TABLE types (id INTEGER PRIMARY KEY, name VARCHAR(64), alias VARCHAR(64), bytes INTEGER);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+`;
+
+export const KERNEL_DB_INDEXES = `
+CREATE INDEX funs_func ON funs(func);
+CREATE INDEX funs_ret ON funs(ret);
+CREATE INDEX structs_name ON structs(name);
+CREATE INDEX members_fid ON members(fid);
+CREATE INDEX types_name ON types(name);
+`;
+
+/** The `meta` table of a published database, or undefined when the file is absent or not ours. */
+export function readKernelMeta(file: string): Record<string, string> | undefined {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    const rows = db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[];
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
 }
