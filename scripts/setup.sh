@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  ca-certificates curl gcc make binutils util-linux
+  ca-certificates curl gcc gdb make binutils util-linux
   clang llvm lld libbpf-dev bpftool dwarves libdw-dev libelf-dev zlib1g-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   rpm2cpio cpio rpm dpkg-dev zstd xz-utils

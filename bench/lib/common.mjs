@@ -21,9 +21,8 @@ export const args = Object.fromEntries(
     .map((a) => a.trim().split(/\s+/)),
 );
 
-/** The source of the shared fixture `fixtures/bpf/<name>.bpf.c`. */
-export const bpfFixture = (name) =>
-  readFileSync(path.join(root, `../shared/fixtures/bpf/${name}.bpf.c`), 'utf8');
+/** The source of the repository's BPF fixture `test/fixtures/bpf/<name>.bpf.c`. */
+export const bpfFixture = (name) => readFileSync(path.join(root, `test/fixtures/bpf/${name}.bpf.c`), 'utf8');
 
 /** A new temp hive holding this machine's kernel, built by `surfhive build --local`. */
 export function localHive(prefix) {

@@ -1,4 +1,4 @@
-/* Type strings as gdb prints them (spec/kernel-db.md, "Type strings").
+/* Type strings as gdb prints them (docs/kernel-db.md, "Type strings").
  *
  * A type is printed as BASE DECLARATOR, C style: the declarator grows
  * outwards while we walk from the outer type to its leaf, e.g.

@@ -11,7 +11,7 @@ export interface LbcMapDescriptor {
   vtype: null;
 }
 
-/** What `lbc_get_map_types()` returns (spec/lbc-so-abi.md). */
+/** What `lbc_get_map_types()` returns (docs/lbc-so-abi.md). */
 export interface LbcDescriptor {
   hash: string;
   kern_version: string;

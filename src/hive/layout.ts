@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Arch } from './names.js';
 
-/** The artifacts one kernel may have in the hive (see spec/hive-layout.md). */
+/** The artifacts one kernel may have in the hive (see docs/hive-layout.md). */
 export const ARTIFACT_KINDS = ['btf', 'head', 'db', 'funcs', 'vmlinux'] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 

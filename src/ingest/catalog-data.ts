@@ -5,7 +5,7 @@ import type { Catalog } from './catalog.js';
  * Placeholders: {arch} (x86_64/aarch64), {debarch} (amd64/arm64); in 'ver' {name} {version} {release} {arch} and named groups of 'match'; in layout {kver} = uname -r.
  * Repos are read in order; a repo that answers 404 is skipped.
  * Every base can be overridden with --mirror RELEASE=URL (all bases of the release) or RELEASE.BASE=URL (one base).
- * Facts from spec/distros.md; extend by adding entries (checked by checkCatalog at load).
+ * Facts from docs/distros.md; extend by adding entries (checked by checkCatalog at load).
  */
 export const CATALOG_DATA: Catalog = {
   anolis: {

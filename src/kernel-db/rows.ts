@@ -1,4 +1,4 @@
-/** The rows of one kernel database, as spec/kernel-db.md defines them. */
+/** The rows of one kernel database, as docs/kernel-db.md defines them. */
 export interface MemberRow {
   type: string;
   name: string;

@@ -1,6 +1,6 @@
 /**
  * The narrow view of a kernel database the surftrace compiler needs. Rows are
- * the ones of spec/kernel-db.md: flattened members, `types` with sizes.
+ * the ones of docs/kernel-db.md: flattened members, `types` with sizes.
  */
 export interface FuncInfo {
   /** Argument type strings; `["void"]` for an empty list. */

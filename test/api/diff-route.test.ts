@@ -1,5 +1,5 @@
 import t from 'tap';
-import { GOLDEN_VER, goldenHive } from '../helpers/golden-hive.js';
+import { GOLDEN_VER, goldenHive, loadGolden } from '../helpers/golden-hive.js';
 import { explorerApp } from '../web/explorer-app.js';
 import { OLDER_VER, publishOlder } from '../web/fixture-kernels.js';
 
@@ -71,5 +71,6 @@ t.test('documented in the OpenAPI document', async (t) => {
 t.test('counts', async (t) => {
   const r = await get(`/api/v1/kernels/x86_64/${GOLDEN_VER}/counts`);
   t.equal(r.statusCode, 200);
-  t.same(r.json(), { structs: 21, functions: 8, types: 25 });
+  const g = loadGolden();
+  t.same(r.json(), { structs: g.structs.length, functions: g.funcs.length, types: g.types.length });
 });

@@ -72,7 +72,7 @@ t.test('POST /lbc answers every lookup command exactly', async (t) => {
     t.same(await lbcOne(app, { cmd: 'func', ver, arch, func: 'no_such_fn' }), { log: 'ok.', res: [] });
     t.same(await lbcOne(app, { cmd: 'func', ver, arch, func: 'no_args' }), {
       log: 'ok.',
-      res: [{ func: 'no_args', args: ['void'], ret: 'void', line: 132, file: 'kfixture.c' }],
+      res: [{ func: 'no_args', args: ['void'], ret: 'void', line: fn('no_args').line, file: 'kfixture.c' }],
     });
     t.same(await lbcOne(app, { cmd: 'func', ver, arch, func: 's%' }), {
       log: 'ok.',
@@ -85,7 +85,7 @@ t.test('POST /lbc answers every lookup command exactly', async (t) => {
           func: 'static_helper',
           args: ['u32', 'u64 *', 'const char *', '...'],
           ret: 'static int',
-          line: 129,
+          line: fn('static_helper').line,
           file: 'kfixture.c',
         },
       ],

@@ -11,7 +11,7 @@ import { buildNative } from './helpers/native-tools.js';
 const golden = readGolden();
 
 /**
- * The documented deviations (spec/kernel-db.md): one trailing `;` dropped, `x[0]` and `x[]` alike.
+ * The documented deviations (docs/kernel-db.md): one trailing `;` dropped, `x[0]` and `x[]` alike.
  * Multi-dimensional arrays keep their dimensions only with `arrayDims` from DWARF.
  */
 const dropSemicolon = (s: string) => (s.endsWith(';') ? s.slice(0, -1) : s);

@@ -3,18 +3,17 @@ import { join } from 'node:path';
 import t from 'tap';
 import { funcsFromDwarf } from '../../src/formats/dwarf/funcs.js';
 import type { FuncRow } from '../../src/kernel-db/rows.js';
+import { KFIXTURE_C } from '../helpers/fixtures.js';
 import { readGolden } from '../helpers/golden-hive.js';
-import { sharedPath } from '../helpers/shared.js';
 import { buildNative, rejectsKind, scratch, sh } from './helpers/native-tools.js';
 
-const FIXTURE = sharedPath('fixtures/kernel-like');
 const golden = readGolden();
 
 t.before(buildNative);
 
-/** kfixture.c built in `dir` exactly as the fixture README says. */
+/** kfixture.c built in `dir` exactly as test/fixtures/kernel-like/README.md says. */
 async function buildFixture(dir: string): Promise<string> {
-  copyFileSync(join(FIXTURE, 'kfixture.c'), join(dir, 'kfixture.c'));
+  copyFileSync(KFIXTURE_C, join(dir, 'kfixture.c'));
   await sh(
     'gcc',
     ['-g', '-O0', '-fno-eliminate-unused-debug-types', '-shared', '-fPIC', 'kfixture.c', '-o', 'kfixture.so'],
@@ -41,7 +40,7 @@ t.test('every golden function row is produced identically', async (t) => {
 
 t.test('a relocatable object (.ko shape, optimised) gives the same rows', async (t) => {
   const dir = scratch(t, 'dwarf-rel');
-  copyFileSync(join(FIXTURE, 'kfixture.c'), join(dir, 'kfixture.c'));
+  copyFileSync(KFIXTURE_C, join(dir, 'kfixture.c'));
   await sh('gcc', ['-g', '-O2', '-c', 'kfixture.c', '-o', 'kfixture.o'], dir);
   const rows = await funcsFromDwarf(join(dir, 'kfixture.o'), { module: 'kfix' });
   const want = golden.funcs.map((g) => key({ ...g, module: 'kfix' })).sort();

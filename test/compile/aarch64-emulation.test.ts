@@ -80,11 +80,12 @@ if (reason) {
     t.equal(desc.arch, 'aarch64');
     t.equal(desc.kern_version, kernel.release);
     t.equal(desc.hash, r.descriptor.hash);
-    t.same(desc.maps.e_out && { type: desc.maps.e_out.type, fvtype: desc.maps.e_out.fvtype }, {
+    const events = desc.maps.exec_events;
+    t.same(events && { type: events.type, fvtype: events.fvtype }, {
       type: 'event',
-      fvtype: 'struct data_t',
+      fvtype: 'struct exec_event',
     });
-    t.match(desc.ffi, /struct data_t/);
+    t.match(desc.ffi, /struct exec_event/);
   });
 
   t.test('the aarch64 symbol helper reads an aarch64 binary', async (t) => {

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Arch } from '../../src/hive/names.js';
 import { runTool } from '../../src/sandbox/exec.js';
-import { sharedPath } from '../helpers/shared.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
-export const FIXTURES = sharedPath('fixtures/bpf');
+export const FIXTURES = fixturePath('bpf');
 export const LOCAL_FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 export const DRIVER = path.join(LOCAL_FIXTURES, 'lbc_driver.py');
 export const GOOD_FIXTURES = ['hello', 'event_out', 'hash_map', 'call_stack', 'dynamic_filter'];

@@ -31,18 +31,19 @@ if (why) {
   t.test('hello: bpf_printk reaches trace_pipe', async (t) => {
     if (!(await ensureTracefs())) return t.plan(0, 'tracefs cannot be mounted');
     const r = await drive('hello', await build('hello'));
-    t.match(r.line, new RegExp(`hello lbc: exec by ${r.pid}$`), 'the exec of /bin/true was traced');
+    t.match(r.line, new RegExp(`surfhive hello: exec by ${r.pid}$`), 'the exec of /bin/true was traced');
   });
 
   t.test('event_out: perf events delivered to the callback, decoded with the ffi', async (t) => {
     const r = await drive('event_out', await build('event_out'));
-    t.equal(r.id, 0, 'e_out has id 0');
+    t.equal(r.id, 0, 'exec_events has id 0');
     t.equal(r.set_rc, 0, 'lbc_set_event_cb');
     t.ok((r.loop_rc as number) >= 1, 'lbc_event_loop returned the events it delivered');
-    const mine = r.mine as { comm: string; ppid: number; size: number }[];
+    const mine = r.mine as { comm: string; ppid: number; uid: number; size: number }[];
     t.ok(mine.length >= 1, 'an event for the exec of /bin/true');
     t.equal(mine[0]?.comm, 'true');
     t.equal(mine[0]?.ppid, r.self_pid, 'ppid read with CO-RE is the driver');
+    t.equal(mine[0]?.uid, process.getuid?.(), 'uid of the exec');
     t.ok((mine[0]?.size ?? 0) >= 32, 'sample holds the whole struct');
   });
 
@@ -60,7 +61,10 @@ if (why) {
   t.test('call_stack: stack ids resolve to kernel symbols with ksym_search', async (t) => {
     const r = await drive('call_stack', await build('call_stack'));
     t.ok((r.events as number) >= 1, 'fork events delivered');
-    t.ok((r.stack_ids as number[]).length >= 1, 'a stack id for the driver fork');
+    t.ok(
+      (r.stack_ids as number[]).length >= 1,
+      'a stack id for the fork of /bin/true, child pid from the tracepoint',
+    );
     t.equal(r.lookup_rc, 0);
     const frames = r.frames as { name: string }[];
     t.ok(frames.length >= 2, 'several frames');

@@ -135,7 +135,7 @@ if (!hasKernelBtf()) {
         throw new Error('compiled');
       };
       const withPch = await errOf(cache);
-      t.match(withPch, /^bpf\.c:6:13: error:/m);
+      t.match(withPch, /^bpf\.c:6:45: error:/m);
       t.notMatch(withPch, new RegExp(`${kernel.root}|${pchDir}|/lbc/pch|/tmp/`));
       t.equal(withPch, await errOf(null), 'the same messages as a normal compile');
     });
@@ -171,7 +171,7 @@ if (!hasKernelBtf()) {
         pch: cache,
       });
       t.equal(r.usedPch, true);
-      t.match(r.descriptor.ffi, /struct data_t/);
+      t.match(r.descriptor.ffi, /struct exec_event/);
       t.ok(existsSync(r.sharedObject));
     });
 

@@ -106,7 +106,7 @@ if (!hasKernelBtf()) {
 
   for (const [name, env] of [
     ...GOOD_FIXTURES.map((n) => [n, ''] as const),
-    ['dynamic_filter', '-DFILTER_PID=1234 -DLBC_DEBUG'] as const,
+    ['dynamic_filter', '-DWATCH_TGID=1234 -DLBC_DEBUG'] as const,
   ]) {
     t.test(`${name}${env ? ` with env ${env}` : ''} builds a .o and a .so with the ABI`, async (t) => {
       const r = await build(name, env);
@@ -175,7 +175,7 @@ if (!hasKernelBtf()) {
     }).catch((e: unknown) => e);
     t.match(err, { kind: 'COMPILE_FAILED', message: 'compile failed.' });
     const clog = (err as { clog: string }).clog;
-    t.match(clog, /^bpf\.c:6:13: error: expected expression/m);
+    t.match(clog, /^bpf\.c:6:45: error: expected expression/m);
     t.match(clog, /^bpf\.c:7:\d+: error: expected ';'/m);
     for (const host of [jobDir, kernel.root, staticRoot, '/job/', '/tmp/'])
       t.notOk(clog.includes(host), `no host path ${host}`);
@@ -193,7 +193,10 @@ if (!hasKernelBtf()) {
     }).catch((e: unknown) => e);
     t.match(err, { kind: 'COMPILE_FAILED' });
     const clog = (err as { clog: string }).clog;
-    t.match(clog, /^bpf\.c:2: error: /m);
+    t.match(clog, /^bpf\.c:3: error: including an absolute path is not allowed$/m);
+    t.match(clog, /^bpf\.c:4: error: including from a parent directory is not allowed$/m);
+    t.match(clog, /^bpf\.c:6: error: a computed #include name is not allowed$/m);
+    t.match(clog, /^bpf\.c:7: error: including from a parent directory is not allowed$/m);
     for (const line of passwdLines) t.notOk(clog.includes(line), 'no /etc/passwd line in the log');
     t.notOk(clog.includes(process.env.PATH ?? '\u0000'), 'no environment');
     t.notOk(existsSync(path.join(jobDir, 'bpf.o')));

@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { ensureCli } from '../helpers/cli.js';
+import { bpfFixture } from '../helpers/fixtures.js';
 import { localHive } from '../helpers/local-hive.js';
 import { startRedis } from '../helpers/redis.js';
-import { bpfFixture } from '../helpers/shared.js';
 
 if (!existsSync('/sys/kernel/btf/vmlinux')) {
   t.plan(0, 'this kernel has no BTF: no local kernel to compile against');

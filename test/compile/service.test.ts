@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { lbc } from '../helpers/app.js';
+import { bpfFixture } from '../helpers/fixtures.js';
 import { localHive } from '../helpers/local-hive.js';
-import { bpfFixture } from '../helpers/shared.js';
 
 if (!existsSync('/sys/kernel/btf/vmlinux')) {
   t.plan(0, 'this kernel has no BTF: no local kernel to compile against');
@@ -140,7 +140,7 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
       'ELF',
     );
     const obj = await lbc(app, [
-      { cmd: 'obj', ver, arch, code: bpfFixture('dynamic_filter'), env: '-DFILTER_PID=1234' },
+      { cmd: 'obj', ver, arch, code: bpfFixture('dynamic_filter'), env: '-DWATCH_TGID=1234' },
     ]);
     t.equal((obj.json.res as Record<string, unknown>[])[0]!.log, 'ok.');
     const bad = await lbc(app, [{ cmd: 'c', ver, arch, code: bpfFixture('bad_syntax'), env: '' }]);

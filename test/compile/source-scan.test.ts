@@ -48,7 +48,7 @@ t.test('fixtures', async (t) => {
   t.same(findLbcMaps(fixtureSource('hello')), []);
   t.same(
     findLbcMaps(fixtureSource('call_stack')).map((m) => m.name),
-    ['e_out', 'call_stack'],
+    ['fork_events', 'fork_stacks'],
   );
 });
 

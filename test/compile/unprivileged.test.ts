@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { buildLocalKernel } from '../../src/indexer/local-kernel.js';
 import { createLogger } from '../../src/log/logger.js';
 import { packageRoot } from '../../src/util/package-root.js';
-import { bpfFixture } from '../helpers/shared.js';
+import { bpfFixture } from '../helpers/fixtures.js';
 
 /** Whether nobody can reach the checkout (lbc.h, static libraries): only then can compiles drop to nobody. */
 const checkoutReadable = () => {

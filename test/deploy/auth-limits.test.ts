@@ -6,8 +6,8 @@ import { COMPILE_NEEDS_TOKEN_LOG } from '../../src/api/lbc/compile-commands.js';
 import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config/config.js';
 import { lbc } from '../helpers/app.js';
+import { bpfFixture } from '../helpers/fixtures.js';
 import { localHive } from '../helpers/local-hive.js';
-import { bpfFixture } from '../helpers/shared.js';
 
 async function appWith(overrides: Partial<Config>) {
   const h = await localHive(overrides);

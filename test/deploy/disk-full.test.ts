@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { bpfFixture } from '../helpers/shared.js';
+import { bpfFixture } from '../helpers/fixtures.js';
 import { postCompile, queueStack } from './helpers/stack.js';
 
 /** Writes into `dir` until the file system refuses (ENOSPC). */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import t, { type Test } from 'tap';
-import { bpfFixture } from '../helpers/shared.js';
+import { bpfFixture } from '../helpers/fixtures.js';
 import { sleep } from './helpers/procs.js';
 import { postCompile, queueStack } from './helpers/stack.js';
 

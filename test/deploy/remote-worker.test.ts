@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { hashToken } from '../../src/api/auth.js';
-import { bpfFixture } from '../helpers/shared.js';
+import { bpfFixture } from '../helpers/fixtures.js';
 import { postCompile, queueStack } from './helpers/stack.js';
 
 const listFiles = (dir: string): string[] =>

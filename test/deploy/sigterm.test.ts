@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import t, { type Test } from 'tap';
-import { bpfFixture } from '../helpers/shared.js';
+import { bpfFixture } from '../helpers/fixtures.js';
 import { sleep, until } from './helpers/procs.js';
 import { hiveStack, postCompile, queueStack } from './helpers/stack.js';
 

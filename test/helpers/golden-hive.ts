@@ -5,9 +5,9 @@ import { type Config, loadConfig } from '../../src/config/config.js';
 import { artifactPath, type KernelKey } from '../../src/hive/layout.js';
 import { writeKernelDb } from '../../src/kernel-db/db-file.js';
 import type { KernelMeta, KernelRows } from '../../src/kernel-db/rows.js';
-import { sharedPath } from './shared.js';
+import { GOLDEN_JSON } from './fixtures.js';
 
-export const GOLDEN_FILE = sharedPath('fixtures/kernel-like/golden.json');
+export const GOLDEN_FILE = GOLDEN_JSON;
 
 interface GoldenCell {
   type: string;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
+import { bpfFixture } from '../helpers/fixtures.js';
 import {
   FAKE_BTF,
   FAKE_HEAD,
@@ -10,7 +11,6 @@ import {
   publishKernel,
 } from '../helpers/golden-hive.js';
 import { localHive } from '../helpers/local-hive.js';
-import { bpfFixture } from '../helpers/shared.js';
 import { CHROMIUM, openBrowser, shown, waitCount, waitValue } from './browser.js';
 import { buildWeb } from './build-web.js';
 import { explorerApp } from './explorer-app.js';
@@ -77,8 +77,9 @@ if (!existsSync(CHROMIUM)) {
     await t.resolves(rows.nth(2).waitFor());
     t.equal(await rows.count(), 3);
     const golden = rows.filter({ hasText: GOLDEN_VER });
-    await golden.locator('td.num').first().filter({ hasText: '21' }).waitFor();
-    t.same(await golden.locator('td.num').allInnerTexts(), ['21', '8']);
+    const counts = [goldenRows().structs.length, goldenRows().funcs.length].map(String);
+    await golden.locator('td.num').first().filter({ hasText: counts[0] }).waitFor();
+    t.same(await golden.locator('td.num').allInnerTexts(), counts);
     const head = golden.getByRole('link', { name: 'vmlinux.h' });
     t.equal(await head.getAttribute('href'), `/api/v1/kernels/x86_64/${GOLDEN_VER}/vmlinux.h`);
     const dl = await page.request.get(`${origin}${await head.getAttribute('href')}`);
@@ -230,7 +231,9 @@ if (!existsSync(CHROMIUM)) {
     t.same((await rows.locator('strong').allInnerTexts()).sort(), ['task_pid_type', 'wake_up_new_task']);
     t.match(
       await shown(rows.filter({ hasText: 'wake_up_new_task' })),
-      /void wake_up_new_task\(struct task_struct \*\)\s+kfixture\.c:127/,
+      new RegExp(
+        `void wake_up_new_task\\(struct task_struct \\*\\)\\s+kfixture\\.c:${goldenRows().funcs.find((f) => f.func === 'wake_up_new_task')?.line}`,
+      ),
     );
     await page.fill('#fn-arg', '');
     await page.fill('#fn-ret', 'struct file *');

@@ -2,10 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runToolOk } from '../../../src/sandbox/exec.js';
-import { sharedPath } from '../../helpers/shared.js';
+import { KFIXTURE_C } from '../../helpers/fixtures.js';
 
-export const FIXTURE_DIR = sharedPath('fixtures/kernel-like');
-export const FIXTURE_C = join(FIXTURE_DIR, 'kfixture.c');
+export const FIXTURE_C = KFIXTURE_C;
 
 export const run = (cmd: string, args: string[], cwd?: string) =>
   runToolOk(cmd, args, { timeoutMs: 120_000, maxOutputBytes: 64 * 1024 * 1024, ...(cwd ? { cwd } : {}) });
@@ -16,7 +15,7 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Compiles C exactly as the fixture README says (`-shared -fPIC`), or as an object with `-c`. */
+/** Compiles C exactly as test/fixtures/kernel-like/README.md says (`-shared -fPIC`), or as an object with `-c`. */
 export async function compileC(dir: string, src: string, out: string, mode: 'shared' | 'object' = 'shared') {
   const shape = mode === 'shared' ? ['-shared', '-fPIC'] : ['-c'];
   await run('gcc', ['-g', '-O0', '-fno-eliminate-unused-debug-types', ...shape, src, '-o', out], dir);

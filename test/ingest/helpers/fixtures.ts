@@ -4,18 +4,14 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import { runToolOk } from '../../../src/sandbox/exec.js';
+import { KFIXTURE_C } from '../../helpers/fixtures.js';
 
-export const KFIXTURE = path.resolve(
-  process.env.SURFHIVE_SHARED ?? '/work/shared',
-  'fixtures/kernel-like/kfixture.c',
-);
-
-/** A real ELF with DWARF, standing in for a debug vmlinux (kernel-like/README.md). */
+/** A real ELF with DWARF, standing in for a debug vmlinux (test/fixtures/kernel-like). */
 export async function buildElf(dir: string): Promise<string> {
   const out = path.join(dir, 'kfixture.so');
   await runToolOk(
     'gcc',
-    ['-g', '-O0', '-fno-eliminate-unused-debug-types', '-shared', '-fPIC', KFIXTURE, '-o', out],
+    ['-g', '-O0', '-fno-eliminate-unused-debug-types', '-shared', '-fPIC', KFIXTURE_C, '-o', out],
     { timeoutMs: 60_000 },
   );
   return out;
