@@ -9,7 +9,7 @@ import { readKernelMeta, writeKernelDb } from '../kernel-db/db-file.js';
 import type { FuncRow, KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
 import { runToolOk } from '../sandbox/exec.js';
-import { detectInputKind } from './input-kind.js';
+import { detectInputKind, type InputKind } from './input-kind.js';
 import { kernelRowsFromInput } from './kernel-rows.js';
 import { toolVersions } from './tools.js';
 
@@ -56,13 +56,14 @@ export function isPublished(
  */
 export async function buildKernel(opts: BuildKernelOptions & { force: boolean }): Promise<BuildResult> {
   const { hive, key, logger } = opts;
+  const kind = await detectInputKind(opts.input);
   const inputSha256 = await sha256File(opts.input);
   return withKernelLock(hive, key, 'built', async () => {
     if (!opts.force && isPublished(hive, key, { modules: Boolean(opts.modulesDir), inputSha256 })) {
       logger.info({ kernel: key }, 'same input already published');
       return { key, published: false };
     }
-    return buildKernelLocked({ ...opts, inputSha256 });
+    return buildKernelLocked({ ...opts, kind, inputSha256 });
   });
 }
 
@@ -71,10 +72,10 @@ export async function buildKernel(opts: BuildKernelOptions & { force: boolean })
  * them atomically. The caller holds the kernel's lock (`withKernelLock`).
  */
 export async function buildKernelLocked(
-  opts: BuildKernelOptions & { inputSha256?: string },
+  opts: BuildKernelOptions & { kind?: InputKind; inputSha256?: string },
 ): Promise<BuildResult & { published: true }> {
   const { hive, key, logger } = opts;
-  const kind = await detectInputKind(opts.input);
+  const kind = opts.kind ?? (await detectInputKind(opts.input));
   const inputSha = opts.inputSha256 ?? (await sha256File(opts.input));
   for (const other of await findOtherReleases(hive, key)) {
     if (other.meta?.input_sha256 !== inputSha) {
