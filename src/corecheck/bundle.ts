@@ -1,0 +1,63 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { SurfhiveError } from '../errors/index.js';
+import { runToolOk } from '../sandbox/exec.js';
+import type { SelectedKernel } from './select.js';
+
+/** The distro's own version when the kernel release names it (.el8, .an8, .fc38...), else major.minor. */
+export function releaseVersion(ver: string): string {
+  const distro = /\.(?:el|an|al|fc|amzn|oe|ky)(\d+)(?:[._]|$)/.exec(ver);
+  if (distro) return distro[1]!;
+  return /^(\d+\.\d+)/.exec(ver)?.[1] ?? ver;
+}
+
+/** BTFHub's layout: `<release>/<release version>/<arch>/<kernel>.btf`. */
+export const bundlePath = (k: SelectedKernel) =>
+  path.join(k.release, releaseVersion(k.ver), k.arch, `${k.ver}.btf`);
+
+/** bpftool runs at once: each is one core for a fraction of a second. */
+const BUNDLE_PARALLEL = 2;
+
+export interface BundleOptions {
+  signal?: AbortSignal;
+  onProgress?(done: number, total: number): void;
+}
+
+/**
+ * Writes `<dir>/bundle.tar.xz`: for each kernel, the minimal BTF `bpftool gen min_core_btf`
+ * keeps for the object, in BTFHub's layout. Returns the archive's path.
+ */
+export async function writeBundle(
+  objectPath: string,
+  kernels: SelectedKernel[],
+  dir: string,
+  opts: BundleOptions = {},
+): Promise<string> {
+  if (kernels.length === 0)
+    throw new SurfhiveError('KERNEL_NOT_FOUND', 'the object loads on none of the selected kernels');
+  const tree = path.join(dir, 'tree');
+  let done = 0;
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < kernels.length; i = next++) {
+      const k = kernels[i]!;
+      const out = path.join(tree, bundlePath(k));
+      await mkdir(path.dirname(out), { recursive: true });
+      await runToolOk('bpftool', ['gen', 'min_core_btf', k.btfPath, out, objectPath], {
+        timeoutMs: 60_000,
+        signal: opts.signal,
+        limits: { memoryBytes: 2 * 1024 * 1024 * 1024, fileBytes: 64 * 1024 * 1024 },
+      });
+      opts.onProgress?.(++done, kernels.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BUNDLE_PARALLEL, kernels.length) }, worker));
+  const archive = path.join(dir, 'bundle.tar.xz');
+  await runToolOk('tar', ['-C', tree, '--owner=0', '--group=0', '--sort=name', '-cJf', archive, '.'], {
+    timeoutMs: 120_000,
+    signal: opts.signal,
+    env: { PATH: '/usr/bin:/bin', LC_ALL: 'C', XZ_OPT: '-6 -T1' },
+  });
+  await rm(tree, { recursive: true, force: true });
+  return archive;
+}
