@@ -1,7 +1,8 @@
+import type { HiveRegistry } from '../hive/registry.js';
 import { kernelOutcome, summarize } from './matrix.js';
 import { type NativeKernelLine, runCorecheck } from './native.js';
-import type { SelectedKernel } from './select.js';
-import type { CoreMatrix, KernelOutcome } from './types.js';
+import { type SelectedKernel, selectKernels } from './select.js';
+import type { CoreMatrix, KernelOutcome, KernelSelection } from './types.js';
 
 export interface CheckOptions {
   signal?: AbortSignal;
@@ -36,4 +37,18 @@ export async function checkObject(
     return kernelOutcome(object, ref, line);
   });
   return { object, kernels: outcomes, summary: summarize(outcomes) };
+}
+
+/**
+ * The kernels to check: the selection, defaulting to the arch the object shows (its pt_regs)
+ * when no arch is given, and to every arch when it shows none.
+ */
+export async function kernelsFor(
+  registry: HiveRegistry,
+  objectPath: string,
+  sel: KernelSelection,
+): Promise<SelectedKernel[]> {
+  if (sel.arch) return selectKernels(registry, sel);
+  const info = await runCorecheck(objectPath, [], { timeoutMs: 10_000, onKernel: () => {} });
+  return selectKernels(registry, { ...sel, ...(info.arch && { arch: info.arch }) });
 }

@@ -13,8 +13,7 @@ import type { Logger } from '../log/logger.js';
 import { InlineQueue } from '../queue/inline-queue.js';
 import type { JobContext, JobState } from '../queue/types.js';
 import { writeBundle } from './bundle.js';
-import { checkObject } from './check.js';
-import { selectKernels } from './select.js';
+import { checkObject, kernelsFor } from './check.js';
 import type { CoreMatrix, KernelSelection } from './types.js';
 
 /** Uploads larger than this are refused before the helper sees them. */
@@ -36,8 +35,6 @@ export interface CoreCheckOptions {
 /** A staged object: a private directory holding `object.o`, removed when its job ends. */
 export interface StagedObject {
   dir: string;
-  /** The arch the object's origin tells (a compile job's kernel). */
-  arch?: string;
 }
 
 const objectIn = (dir: string) => path.join(dir, 'object.o');
@@ -98,8 +95,8 @@ export class CoreCheckService {
 
   /** Queues a check or bundle of a staged object; the job owns the object from here on. */
   async submit(kind: CoreJobData['kind'], staged: StagedObject, selection: KernelSelection) {
-    // Refuse an empty selection now, not in the job.
-    const kernels = selectKernels(this.opts.registry, selection).length;
+    // A bad object or an empty selection is refused now, not in the job.
+    const kernels = (await kernelsFor(this.opts.registry, objectIn(staged.dir), selection)).length;
     const id = await this.queue.submit(
       kind,
       { kind, dir: staged.dir, selection },
@@ -144,7 +141,7 @@ export class CoreCheckService {
     const onProgress = (done: number, total: number) => void job.progress({ done, total });
     let keep = false;
     try {
-      const kernels = selectKernels(this.opts.registry, selection);
+      const kernels = await kernelsFor(this.opts.registry, objectIn(dir), selection);
       const matrix = await checkObject(objectIn(dir), kernels, {
         signal: job.signal,
         onProgress: kind === 'check' ? onProgress : undefined,

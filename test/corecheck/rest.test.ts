@@ -16,7 +16,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { CoreMatrix } from '../../src/corecheck/types.js';
 import { runTool } from '../../src/sandbox/exec.js';
-import { buildFixtures, buildLoader, fixtureHive } from './fixtures.js';
+import { buildFixtures, buildLoader, FIXTURES, fixtureHive } from './fixtures.js';
 
 // The REST routes over a hive holding this machine's kernel and a stand-in old kernel.
 const fx = await buildFixtures();
@@ -176,4 +176,44 @@ t.test('a large selection runs as a job with progress', async (t) => {
     url: `/api/v1/core/jobs/${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}`,
   });
   t.equal(missing.statusCode, 404);
+});
+
+t.test('by default, the kernels of the arch the object shows', async (t) => {
+  const arm = path.join(hive, 'aarch64', 'btf', 'old');
+  mkdirSync(arm, { recursive: true });
+  copyFileSync(fx.oldKernel, path.join(arm, 'vmlinux-5.4.0-arm'));
+  await app.surfhive.registry.refresh();
+  const src = path.join(fx.dir, 'kprobe.bpf.c');
+  writeFileSync(
+    src,
+    `#include "${path.join(FIXTURES, 'core.h')}"
+struct pt_regs { long di; long si; } __attribute__((preserve_access_index));
+SEC("kprobe/do_nanosleep") int probe(struct pt_regs *ctx) { return BPF_CORE_READ(ctx, di) == 0; }
+`,
+  );
+  const obj = path.join(fx.dir, 'kprobe.bpf.o');
+  execFileSync('clang', ['-target', 'bpf', '-g', '-O2', '-c', src, '-o', obj]);
+  const x86 = (await post('/api/v1/core/check?release=old', readFileSync(obj))).json() as CoreMatrix;
+  t.equal(x86.object.arch, 'x86_64');
+  t.same(
+    x86.kernels.map((k) => k.arch),
+    ['x86_64'],
+    'pt_regs with di: x86_64 kernels only',
+  );
+  const any = (
+    await post('/api/v1/core/check?release=old', readFileSync(fx.objects.state!))
+  ).json() as CoreMatrix;
+  t.same(
+    any.kernels.map((k) => k.arch),
+    ['aarch64', 'x86_64'],
+    'no arch shown: every arch',
+  );
+  const arm64 = (
+    await post('/api/v1/core/check?release=old&arch=aarch64', readFileSync(obj))
+  ).json() as CoreMatrix;
+  t.same(
+    arm64.kernels.map((k) => k.arch),
+    ['aarch64'],
+    'an explicit arch wins',
+  );
 });

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { checkObject } from '../../corecheck/check.js';
+import { checkObject, kernelsFor } from '../../corecheck/check.js';
 import { renderMatrix } from '../../corecheck/render-text.js';
-import { selectKernels } from '../../corecheck/select.js';
 import { checkArch, checkRelease } from '../../hive/names.js';
 import { HiveRegistry } from '../../hive/registry.js';
 
@@ -36,7 +35,8 @@ export function registerCoreCheck(program: Command): void {
           ...(flags.release && { release: checkRelease(flags.release) }),
           ...(flags.verPrefix && { verPrefix: flags.verPrefix }),
         };
-        const m = await checkObject(path.resolve(object), selectKernels(registry, selection), {
+        const file = path.resolve(object);
+        const m = await checkObject(file, await kernelsFor(registry, file, selection), {
           onProgress: (done, total) => {
             if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} kernels`);
           },
