@@ -19,10 +19,17 @@ fi
 # One line per helper: native/<name>/Makefile builds $(OUT)/<name>
 # (per-arch libraries: $(OUT)/<arch>/lib<name>.so).
 HELPERS="
+corecheck
 dwfuncs
 symhelper
 "
 
+# corecheck links the PIC static libbpf of scripts/build-static-libs.sh (a sibling of $out).
+static="$(dirname "$out")/static"
 for helper in $HELPERS; do
-  make --no-print-directory -s -C "$root/native/$helper" OUT="$out"
+  if [ "$helper" = corecheck ] && [ ! -f "$static/$(uname -m)/lib/libbpf.a" ]; then
+    echo "build-native: no static libbpf yet, corecheck skipped (run scripts/build-static-libs.sh first)" >&2
+    continue
+  fi
+  make --no-print-directory -s -C "$root/native/$helper" OUT="$out" STATIC="$static"
 done

@@ -36,7 +36,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-bash scripts/build-native.sh
 bash scripts/build-static-libs.sh x86_64 aarch64
+bash scripts/build-native.sh
 npm run build --silent
 echo "setup: done"

@@ -11,6 +11,7 @@ import type { LbcCommandTable } from './api/lbc/types.js';
 import { createMetrics, type Metrics } from './api/metrics.js';
 import { installRateLimits } from './api/rate-limits.js';
 import { compileRoutes } from './api/rest/compile.js';
+import { coreRoutes } from './api/rest/core.js';
 import { restRoutes } from './api/rest/index.js';
 import { ingestRoutes } from './api/rest/ingest.js';
 import { internalCompileRoutes } from './api/rest/internal-compile.js';
@@ -18,6 +19,7 @@ import { openApiRoutes, registerOpenApi } from './api/rest/openapi.js';
 import { webRoutes } from './api/web.js';
 import type { CompileService } from './compile/service.js';
 import type { Config } from './config/config.js';
+import { CoreCheckService } from './corecheck/service.js';
 import { HiveRegistry, type RegistryOptions } from './hive/registry.js';
 import { wireCompile } from './jobs/compile.js';
 import { ingestQueue } from './jobs/ingest.js';
@@ -97,6 +99,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   const compile = await wireCompile(config, registry, logger);
   const ingest = await ingestQueue(config, config.hive, logger, { onPublished: () => registry.refresh() });
+  const core = new CoreCheckService({ registry, workDir: config.workDir, logger });
   const lbcCommands: LbcCommandTable = {
     ...lookupLbcCommands(),
     ko: koCommand(config.workDir),
@@ -132,6 +135,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     lookup.close();
     await compile.close();
     await ingest.close();
+    await core.close();
   });
 
   const docs = opts.docs !== false;
@@ -165,6 +169,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       ingestRoutes(api, { queue: ingest.queue, operatorTokenHashes: config.operatorTokenHashes }),
     { prefix: '/api/v1' },
   );
+  await app.register(async (api) => coreRoutes(api, { core, compile: compile.service }), {
+    prefix: '/api/v1',
+  });
   await app.register(webRoutes);
   if (docs) await app.register(openApiRoutes);
   return app;

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { isSurfhiveError } from '../errors/codes.js';
 import { registerBuild } from './commands/build.js';
+import { registerCoreCheck } from './commands/core-check.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
@@ -16,6 +17,7 @@ registerBuild(program);
 registerIngest(program);
 registerToken(program);
 registerWorker(program);
+registerCoreCheck(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Only our own coded errors are worded for users; anything else is a bug worth its stack.

@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import t from 'tap';
+import { buildFixtures } from '../corecheck/fixtures.js';
 import { bpfFixture } from '../helpers/fixtures.js';
 import {
   FAKE_BTF,
@@ -296,6 +299,40 @@ if (!existsSync(CHROMIUM)) {
     t.same(caret, [true, 6], 'the log line link puts the caret on line 6');
     await b.shot('compile-error');
   });
+
+  t.test(
+    'CO-RE: drop an object, read the grid, open the layout on a failing kernel, get the BTF bundle',
+    async (t) => {
+      const fx = await buildFixtures();
+      t.teardown(fx.cleanup);
+      await go('/core');
+      await page.setInputFiles('#core-file', fx.objects.state!);
+      await page.getByRole('button', { name: 'Check' }).click();
+      const grid = page.getByTestId('core-grid');
+      await grid.waitFor();
+      const local = grid.locator('tbody tr').filter({ hasText: h.key.ver });
+      t.match(await shown(local), /fails/, 'task_struct::state: this kernel lacks it');
+      t.match(await shown(page.locator('.core-legend')), /task_struct::state/);
+      t.match(await shown(page.getByTestId('core-summary')), /Loads on 0 of \d+ kernels/);
+      await b.shot('core-check');
+      await local.getByRole('link', { name: 'no field' }).click();
+      await page.waitForURL(/\/structs\?/);
+      t.equal(new URL(page.url()).searchParams.get('s'), 'task_struct');
+      t.equal(new URL(page.url()).searchParams.get('k'), LOCAL);
+
+      await go('/core');
+      await page.setInputFiles('#core-file', fx.objects.fields!);
+      await page.locator('#core-release').fill(h.key.release);
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Download BTF bundle' }).click();
+      const file = await download;
+      t.equal(file.suggestedFilename(), 'core-btf.tar.xz');
+      const saved = path.join(fx.dir, 'bundle.tar.xz');
+      await file.saveAs(saved);
+      const listing = execFileSync('tar', ['-tJf', saved], { encoding: 'utf8' });
+      t.match(listing, new RegExp(`x86_64/${h.key.ver.replace(/[.+]/g, '\\$&')}\\.btf`));
+    },
+  );
 
   t.test('nothing was loaded from elsewhere, nothing threw', async (t) => {
     t.same(b.foreign, []);

@@ -1,6 +1,7 @@
 import { useEffect } from 'preact/hooks';
 import { api, kernelRef } from './api';
 import { CompileView } from './compile';
+import { CoreView } from './core';
 import { DiffView } from './diff';
 import { FunctionsView } from './functions';
 import { useLoad } from './hooks';
@@ -14,6 +15,7 @@ const VIEWS = [
   { path: '/diff', label: 'Diff' },
   { path: '/functions', label: 'Functions' },
   { path: '/compile', label: 'Compile' },
+  { path: '/core', label: 'CO-RE' },
 ] as const;
 
 export function App() {
@@ -26,7 +28,7 @@ export function App() {
   // a view that needs a kernel starts on the first one the hive has
   useEffect(() => {
     if (loc.path !== path) navigate(href(path, Object.fromEntries(loc.params.entries())), true);
-    else if (!k && kernels[0] && path !== '/kernels' && path !== '/diff')
+    else if (!k && kernels[0] && path !== '/kernels' && path !== '/diff' && path !== '/core')
       setParams({ k: kernelRef(kernels[0]) });
   }, [loc.path, path, k, kernels.length]);
 
@@ -64,6 +66,7 @@ export function App() {
         {path === '/diff' && <DiffView params={loc.params} kernels={kernels} />}
         {path === '/functions' && <FunctionsView params={loc.params} kernels={kernels} />}
         {path === '/compile' && <CompileView params={loc.params} kernels={kernels} />}
+        {path === '/core' && <CoreView params={loc.params} />}
       </main>
     </div>
   );
