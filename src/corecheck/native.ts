@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
 import type { ErrorName } from '../errors/codes.js';
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import { isArch } from '../hive/names.js';
 import { spawnToolStream } from '../sandbox/exec.js';
-import { nativeToolPath } from '../util/native-tool.js';
+import { nativeToolPath } from '../util/package-root.js';
 import { type ObjectInfo, RELO_STATUSES, type ReloResult, type ReloStatus } from './types.js';
 
 /** The helper's error codes and ours. */

@@ -1,4 +1,4 @@
-import { SurfhiveError } from '../errors/index.js';
+import { SurfhiveError } from '../errors/codes.js';
 import type { HiveRegistry } from '../hive/registry.js';
 import type { KernelRef, KernelSelection } from './types.js';
 

@@ -1,5 +1,6 @@
+import os from 'node:os';
 import path from 'node:path';
-import type { Arch } from './names.js';
+import { type Arch, normalizeArch } from './names.js';
 
 /** The artifacts one kernel may have in the hive (see docs/hive-layout.md). */
 export const ARTIFACT_KINDS = ['btf', 'head', 'db', 'funcs', 'vmlinux'] as const;
@@ -43,4 +44,13 @@ export function verFromFileName(kind: ArtifactKind, name: string): string | unde
           ? /^funcs-(.+)\.tsv$/.exec(name)
           : /^vmlinux-(.+)$/.exec(name);
   return m?.[1];
+}
+
+/** This machine's arch in the hive's names; x86_64 when it is neither. */
+export function hostArch(): Arch {
+  try {
+    return normalizeArch(os.machine());
+  } catch {
+    return 'x86_64';
+  }
 }

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { SurfhiveError } from '../errors/codes.js';
 
 export const ARCHES = ['x86_64', 'aarch64'] as const;
@@ -34,15 +33,6 @@ export function checkVer(s: unknown): string {
 export function checkRelease(s: unknown): string {
   if (!isRelease(s)) throw new SurfhiveError('INVALID_FIELD', 'release must match ' + RELEASE_PATTERN);
   return s;
-}
-
-/** This machine's arch in the hive's names; x86_64 when it is neither. */
-export function hostArch(): Arch {
-  try {
-    return normalizeArch(os.machine());
-  } catch {
-    return 'x86_64';
-  }
 }
 
 /** Maps `uname -m` spellings to the hive's arch names. */

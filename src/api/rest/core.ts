@@ -9,7 +9,7 @@ import {
   SYNC_KERNELS,
 } from '../../corecheck/service.js';
 import type { KernelSelection } from '../../corecheck/types.js';
-import { SurfhiveError } from '../../errors/index.js';
+import { SurfhiveError } from '../../errors/codes.js';
 import { type CoreQuery, coreQuery, jobSchema, matrixSchema } from './core-schemas.js';
 import { errorSchema } from './schemas.js';
 

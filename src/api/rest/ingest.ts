@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SurfhiveError } from '../../errors/codes.js';
-import { type Arch, hostArch, INGEST_ID_PATTERN, MIRROR_KEY_PATTERN } from '../../hive/names.js';
+import { hostArch } from '../../hive/layout.js';
+import { type Arch, INGEST_ID_PATTERN, MIRROR_KEY_PATTERN } from '../../hive/names.js';
 import { checkIngestData, type IngestJobData, type IngestResult, ingestJobId } from '../../ingest/run.js';
 import { type JobQueue, type JobState, queueCall } from '../../queue/types.js';
 import { requireOperator } from '../auth.js';

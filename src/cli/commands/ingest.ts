@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { SurfhiveError } from '../../errors/codes.js';
-import { checkRelease, hostArch, normalizeArch } from '../../hive/names.js';
+import { hostArch } from '../../hive/layout.js';
+import { checkRelease, normalizeArch } from '../../hive/names.js';
 import { recoverHive } from '../../hive/publish.js';
 import { parseMirrorArgs } from '../../ingest/catalog.js';
 import { listPackages } from '../../ingest/resolve.js';
