@@ -1,7 +1,8 @@
 -- wrk script: legacy surftrace struct lookups, as the client sends them.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Connection"] = "keep-alive"
+-- `wrk -H 'Connection: close'` gives the one-connection-per-request shape of the Python clients.
+if not wrk.headers["Connection"] then wrk.headers["Connection"] = "keep-alive" end
 wrk.body = os.getenv("LBC_BODY")
 
 done = function(summary, latency, requests)
