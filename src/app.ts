@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { requireToken } from './api/auth.js';
+import { clusterMetricsText } from './api/cluster-metrics.js';
 import { installErrorHandling } from './api/errors.js';
 import { compileCommand, compileNeedsTokenCommand, elfSoCommand } from './api/lbc/compile-commands.js';
 import { koCommand } from './api/lbc/ko-command.js';
@@ -40,6 +41,8 @@ export interface BuildAppOptions {
   answerCacheBytes?: number;
   /** Serve the OpenAPI document and docs page (default true). */
   docs?: boolean;
+  /** A `serve --processes` worker: /metrics shows every process of the cluster, summed. */
+  clusterWorker?: boolean;
 }
 
 /** What buildApp wired, for the CLI and later commands (`app.surfhive`). */
@@ -90,7 +93,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     },
   });
 
-  const metrics = createMetrics();
+  const metrics = createMetrics({ exposition: opts.clusterWorker ? clusterMetricsText : undefined });
   const registry = new HiveRegistry(config.hive, { ...opts.registryOptions, logger });
   const lookup = new KernelLookup(registry, {
     dbCacheSize: config.dbCacheSize,

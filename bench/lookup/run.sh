@@ -1,31 +1,143 @@
 #!/usr/bin/env bash
-# Loopback load of legacy `struct task_struct` lookups (POST /lbc) against this
-# machine's own kernel database, built from /sys/kernel/btf/vmlinux.
-# usage: bench/lookup/run.sh [duration_s=20] [connections=16]
-# Another kernel: BENCH_HIVE=DIR BENCH_VER=6.1.0-…-amd64 (e.g. a hive `surfhive ingest debian …` filled).
+# Lookups against the same-run ceilings, on the real Debian 6.1 database (`struct task_struct`,
+# a 47.6 KB answer), wrk with CONNS connections:
+#   1. one process: surfhive, bare Node, and Fastify alone returning the same bytes,
+#      keep-alive and `Connection: close` (a new connection per request, as the Python clients do);
+#   2. the same with `--processes auto` (surfhive) and one bare Node per core;
+#   3. a many-kernels mix: MIX_KERNELS copies of the database in one hive, struct lookups spread
+#      over all of them with a Zipf skew, the handle cache at its default; p99, errors, RSS.
+# usage: bench/lookup/run.sh [duration_s=10] [connections=16]
+# The database is built once from the Debian debug package bench/build/run.sh downloads into
+# BENCH_CACHE (default /var/cache/surfhive-bench); BENCH_HIVE=DIR BENCH_VER=... uses a hive you have.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DURATION=${1:-20}
+DURATION=${1:-10}
 CONNS=${2:-16}
-HIVE=${BENCH_HIVE:-bench/out/hive}
+CACHE=${BENCH_CACHE:-/var/cache/surfhive-bench}
+OUT=${BENCH_OUT:-bench/out/lookup}
 PORT=${BENCH_PORT:-17655}
+MIX_KERNELS=${MIX_KERNELS:-300}
+mkdir -p "$OUT"
 [ -f dist/src/cli/main.js ] || npm run build --silent
+CLI=dist/src/cli/main.js
 
-if [ -z "${BENCH_VER:-}" ]; then node dist/src/cli/main.js build --local --hive "$HIVE" >/dev/null; fi
-VER=${BENCH_VER:-$(uname -r)}
-ARCH=${BENCH_ARCH:-$(uname -m)}
+echo "machine: $(nproc) cores; load at start $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- the database -------------------------------------------------------------------------
+HIVE=${BENCH_HIVE:-$OUT/hive}
+VER=${BENCH_VER:-}
+if [ -z "$VER" ]; then
+  deb=$(ls "$CACHE"/linux-image-6.1.0-*-amd64-dbg_*.deb 2>/dev/null | head -n1 || true)
+  [ -n "$deb" ] || { echo "no linux-image-6.1.0-*-amd64-dbg package in $CACHE: run bench/build/run.sh (same BENCH_CACHE)"; exit 1; }
+  VER=$(basename "$deb" | sed -E 's/^linux-image-(.*)-dbg_.*$/\1/')
+  if [ ! -f "$HIVE/x86_64/db/debian/info-$VER.db" ]; then
+    vmlinux=$(ls "$CACHE"/x/usr/lib/debug/boot/vmlinux-"$VER" 2>/dev/null || true)
+    if [ -z "$vmlinux" ]; then
+      mkdir -p "$OUT/x"
+      dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$OUT/x" --wildcards "./usr/lib/debug/boot/vmlinux-$VER"
+      vmlinux=$OUT/x/usr/lib/debug/boot/vmlinux-$VER
+    fi
+    echo "building the $VER database from $vmlinux (about a minute)"
+    node "$CLI" build --hive "$HIVE" --release debian --arch x86_64 --ver "$VER" "$vmlinux" | tail -n1
+    rm -rf "$OUT/x"
+  fi
+fi
+ARCH=${BENCH_ARCH:-x86_64}
 export LBC_BODY="[{\"cmd\":\"struct\",\"ver\":\"$VER\",\"arch\":\"$ARCH\",\"struct\":\"struct task_struct\"}]"
 
-# One loopback client is far above any per-client quota: the limiter is off unless BENCH_RATE_LIMIT sets it.
-SURFHIVE_LOOKUP_RATE_LIMIT=${BENCH_RATE_LIMIT:-0} SURFHIVE_LOG_LEVEL=warn node dist/src/cli/main.js serve --hive "$HIVE" --port "$PORT" --host 127.0.0.1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+# --- servers --------------------------------------------------------------------------------
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
 
-answer=$(curl -fsS -H 'Content-Type: application/json' -d "$LBC_BODY" "http://127.0.0.1:$PORT/lbc")
-bytes=$(printf '%s' "$answer" | wc -c)
-members=$(printf '%s' "$answer" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s).res[0].res;console.log(r.cell.length+" member rows, members="+r.members+", size="+r.size)})')
-echo "kernel: $ARCH $VER; answer: $bytes bytes; $members"
-echo "load: wrk -t1 -c$CONNS -d${DURATION}s (2 s warm-up first), $(nproc) cores"
-wrk -t1 -c"$CONNS" -d2s -s bench/lookup/struct-lookup.lua "http://127.0.0.1:$PORT/lbc" >/dev/null
-wrk -t1 -c"$CONNS" -d"${DURATION}s" -s bench/lookup/struct-lookup.lua "http://127.0.0.1:$PORT/lbc" | tail -n 5
+wait_up() { # url [curl args]
+  for _ in $(seq 600); do curl -fsS -o /dev/null "$@" 2>/dev/null && return 0; sleep 0.1; done
+  echo "server at $1 did not come up"; exit 1
+}
+# One loopback load client is far above any per-client quota: the limiter is off.
+start_surfhive() { # hive port processes
+  SURFHIVE_LOOKUP_RATE_LIMIT=0 SURFHIVE_LOG_LEVEL=warn node "$CLI" serve --hive "$1" --port "$2" \
+    --host 127.0.0.1 --processes "$3" &
+  PIDS+=($!)
+  SERVER=$!
+  wait_up "http://127.0.0.1:$2/readyz"
+}
+start_ceiling() { # port processes kind
+  node bench/lookup/ceiling.mjs "$OUT/answer.json" "$1" "$2" "$3" &
+  PIDS+=($!)
+  SERVER=$!
+  wait_up "http://127.0.0.1:$1/lbc" -d "$LBC_BODY"
+}
+stop_server() {
+  kill "$SERVER" 2>/dev/null || true
+  wait "$SERVER" 2>/dev/null || true
+}
+cpu_ticks() { # CPU time (user + system, clock ticks) of $SERVER and its children
+  local t=0
+  for p in "$SERVER" $(pgrep -P "$SERVER" || true); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$t"
+}
+# Besides wrk's figures: the servers' CPU time per request, which a loaded machine disturbs less.
+load() { # label port shape
+  local hdr=() before line
+  [ "$3" = close ] && hdr=(-H 'Connection: close')
+  wrk -t1 -c"$CONNS" -d2s "${hdr[@]}" -s bench/lookup/struct-lookup.lua "http://127.0.0.1:$2/lbc" >/dev/null
+  before=$(cpu_ticks)
+  line=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" "${hdr[@]}" -s bench/lookup/struct-lookup.lua "http://127.0.0.1:$2/lbc" | tail -n1)
+  printf '%-28s %-10s %s  server CPU %s us/req\n' "$1" "$3" "$line" \
+    "$(awk -v t=$(($(cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" -v r="${line%% req/s*}" -v d="$DURATION" \
+      'BEGIN { printf "%.0f", t / hz * 1e6 / (r * d) }')"
+}
+rss_of() { # pid: the process and its children, current and peak
+  local cur=0 peak=0
+  for p in "$1" $(pgrep -P "$1" || true); do
+    cur=$((cur + $(awk '/VmRSS/{print $2}' "/proc/$p/status")))
+    peak=$((peak + $(awk '/VmHWM/{print $2}' "/proc/$p/status")))
+  done
+  echo "RSS $((cur / 1024)) MB now, $((peak / 1024)) MB peak (sum over processes)"
+}
+
+# --- 1 and 2: one answer, surfhive against the ceilings -------------------------------------
+start_surfhive "$HIVE" "$PORT" 1
+curl -fsS -o "$OUT/answer.json" -d "$LBC_BODY" "http://127.0.0.1:$PORT/lbc"
+stop_server
+echo "kernel: $ARCH $VER; answer: $(wc -c <"$OUT/answer.json") bytes (struct task_struct); wrk -t1 -c$CONNS -d${DURATION}s after 2 s warm-up"
+for procs in 1 auto; do
+  n=$([ "$procs" = auto ] && nproc || echo 1)
+  echo "-- processes: $procs ($n)"
+  for shape in keep-alive close; do
+    start_surfhive "$HIVE" "$PORT" "$procs"
+    load "surfhive" "$PORT" "$shape"
+    stop_server
+    start_ceiling $((PORT + 1)) "$n" node
+    load "bare node:http (ceiling)" $((PORT + 1)) "$shape"
+    stop_server
+    if [ "$procs" = 1 ]; then
+      start_ceiling $((PORT + 2)) 1 fastify
+      load "fastify alone, one route" $((PORT + 2)) "$shape"
+      stop_server
+    fi
+  done
+done
+
+# --- 3: many kernels ------------------------------------------------------------------------
+MIX=$OUT/mix-hive
+src_db="$HIVE/x86_64/db/debian/info-$VER.db"
+if [ "$(ls "$MIX/x86_64/db/mix" 2>/dev/null | wc -l)" != "$MIX_KERNELS" ]; then
+  rm -rf "$MIX" && mkdir -p "$MIX/x86_64/db/mix"
+  for i in $(seq "$MIX_KERNELS"); do cp --reflink=auto "$src_db" "$MIX/x86_64/db/mix/info-6.1.0-$i-mix.db"; done
+fi
+echo "-- many kernels: $MIX_KERNELS copies of the database ($(du -sh "$MIX" | cut -f1)), 15 struct names," \
+  "kernels Zipf(1.1)-skewed, handle cache ${SURFHIVE_DB_CACHE:-64} (default), no warm-up"
+export MIX_KERNELS MIX_PREFIX=6.1.0- MIX_SUFFIX=-mix
+start_surfhive "$MIX" "$PORT" 1
+printf '%-45s ' "surfhive, one process, keep-alive"
+wrk -t1 -c"$CONNS" -d"$((DURATION * 2))s" -s bench/lookup/mix.lua "http://127.0.0.1:$PORT/lbc" | tail -n1
+echo "  $(rss_of "$SERVER")"
+curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -E '^surfhive_(db|answer)_cache_total' | tr '\n' ' '
+echo
+stop_server
+echo "load at end $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,15 +1,14 @@
--- wrk script: legacy surftrace struct lookups, as the client sends them.
+-- wrk script: legacy surftrace struct lookups, as the client sends them (LBC_BODY).
+-- `wrk -H 'Connection: close'` gives the one-connection-per-request shape of the Python clients.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Connection"] = "keep-alive"
+if not wrk.headers["Connection"] then wrk.headers["Connection"] = "keep-alive" end
 wrk.body = os.getenv("LBC_BODY")
 
 done = function(summary, latency, requests)
-  io.write(string.format("requests/s: %.0f\n", summary.requests / (summary.duration / 1e6)))
-  io.write(string.format("p50: %.2f ms\n", latency:percentile(50) / 1000))
-  io.write(string.format("p99: %.2f ms\n", latency:percentile(99) / 1000))
-  io.write(string.format("max: %.2f ms\n", latency.max / 1000))
-  io.write(string.format("errors: %d (status %d, timeout %d)\n",
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status, summary.errors.timeout))
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout
+  io.write(string.format("%8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, errors))
 end

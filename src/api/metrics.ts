@@ -1,10 +1,17 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+export interface MetricsOptions {
+  defaultMetrics?: boolean;
+  /** What /metrics shows, given this process's registry (default: its own text; a cluster worker: all processes'). */
+  exposition?: (local: Registry) => () => Promise<string>;
+}
+
 /** One Prometheus registry per app, so several apps (tests) never share counters. */
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+export function createMetrics(opts: MetricsOptions = {}) {
   const registry = new Registry();
+  const text = opts.exposition?.(registry) ?? (() => registry.metrics());
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'surfhive_' });
   const lbcRequests = new Counter({
     name: 'surfhive_lbc_requests_total',
@@ -32,6 +39,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
+  // 1 in each process: a cluster's aggregated /metrics sums it to the number of processes answering.
+  new Gauge({
+    name: 'surfhive_server_processes',
+    help: 'Server processes whose metrics this scrape includes',
+    registers: [registry],
+  }).set(1);
   const dbCache = new Counter({
     name: 'surfhive_db_cache_total',
     help: 'Kernel database handle cache lookups',
@@ -61,6 +74,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }
     return c;
   };
+  const httpChildren = new Map<
+    string,
+    { count: ReturnType<typeof httpRequests.labels>; time: ReturnType<typeof httpLatency.labels> }
+  >();
   const dbHit = dbCache.labels('hit');
   const dbMiss = dbCache.labels('miss');
   const ansHit = answerCache.labels('hit');
@@ -68,15 +85,27 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
 
   return {
     registry,
+    /** The Prometheus text /metrics answers. */
+    text,
     /** `cmd` must come from the command table (bounded label values). */
     lbcDone(cmd: string, ok: boolean, seconds: number) {
       const c = forCmd(cmd);
       (ok ? c.ok : c.err).inc();
       c.time.observe(seconds);
     },
+    /** `route` must be a route pattern (bounded label values). */
     httpDone(route: string, method: string, status: number, seconds: number) {
-      httpRequests.labels(route, method, String(status)).inc();
-      httpLatency.labels(route, method).observe(seconds);
+      const key = `${method} ${status} ${route}`;
+      let c = httpChildren.get(key);
+      if (!c) {
+        c = {
+          count: httpRequests.labels(route, method, String(status)),
+          time: httpLatency.labels(route, method),
+        };
+        httpChildren.set(key, c);
+      }
+      c.count.inc();
+      c.time.observe(seconds);
     },
     lookupEvents: {
       dbHit: () => dbHit.inc(),

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /** Every setting, with the environment variable that sets it. CLI flags override the environment. */
@@ -8,6 +9,8 @@ export interface Config {
   logLevel: string;
   /** BullMQ on Redis when set; an in-process queue otherwise. */
   redisUrl: string | undefined;
+  /** Server processes sharing the port (`serve`): `auto` in SURFHIVE_PROCESSES means one per core. */
+  processes: number;
   /** Open handles kept in the database cache. */
   dbCacheSize: number;
   /** Largest request body accepted, bytes. */
@@ -84,6 +87,15 @@ const sha256List = (v: string | undefined, name = 'SURFHIVE_OPERATOR_TOKEN_HASHE
   return items;
 };
 
+/** `auto` (one per core) or a whole number from 1 to 256. */
+export function processCount(v: string | undefined, dflt = 1): number {
+  if (v === undefined || v === '') return dflt;
+  if (v === 'auto') return os.availableParallelism();
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`processes must be auto or 1 to 256: ${v}`);
+  return n;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const hive = path.resolve(overrides.hive ?? env.SURFHIVE_HIVE ?? './hive');
   const base: Config = {
@@ -92,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port: int(env.SURFHIVE_PORT, 7655),
     logLevel: env.SURFHIVE_LOG_LEVEL ?? 'info',
     redisUrl: env.REDIS_URL || undefined,
+    processes: processCount(env.SURFHIVE_PROCESSES),
     dbCacheSize: int(env.SURFHIVE_DB_CACHE, 64),
     bodyLimit: int(env.SURFHIVE_BODY_LIMIT, 24 * 1024 * 1024),
     workDir: path.resolve(env.SURFHIVE_WORK_DIR ?? path.join(hive, '.work')),

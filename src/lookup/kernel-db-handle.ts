@@ -2,10 +2,18 @@ import Database from 'better-sqlite3';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+/** The version of a file the hive registry saw (inode, size, mtime). */
+export interface FileVersion {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
 /**
  * One read-only handle on one version of a kernel database file. `identity`
- * names that version (inode, size, mtime): answers cached under it stay valid
- * as long as the file is not replaced.
+ * names the version opened (inode, size, mtime); `expected`, when given, is
+ * the version the caller asked for, which a cache compares without touching
+ * the disk.
  */
 export class KernelDbHandle {
   readonly db: Database.Database;
@@ -17,8 +25,17 @@ export class KernelDbHandle {
   constructor(
     readonly file: string,
     readonly identity: string,
+    private readonly expected?: FileVersion,
   ) {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
+  }
+
+  /** Was this handle opened when the caller's view of the file was `v`? */
+  openedFor(v: FileVersion): boolean {
+    const e = this.expected;
+    return (
+      e !== undefined && !this.retired && e.ino === v.ino && e.size === v.size && e.mtimeMs === v.mtimeMs
+    );
   }
 
   /** Prepared once per handle; callers pass only constant SQL and bind every value. */

@@ -134,12 +134,17 @@ t.test(
       });
     });
 
-    t.test('a database renamed over the old one gives new answers to new requests', async (t) => {
-      const before = await lbcOne(app, { cmd: 'type', ver: GOLDEN_VER, arch, type: 'u32' });
+    t.test('a database renamed over the old one gives new answers once the watch reports it', async (t) => {
+      const u32 = () => lbcOne(app, { cmd: 'type', ver: GOLDEN_VER, arch, type: 'u32' });
+      const before = await u32();
       t.same(before, { log: 'ok.', res: { name: 'u32', type: 'unsigned int', size: 4 } });
       writeKernelDb(`${h.dbFile}.part`, alteredRows(7));
       renameSync(`${h.dbFile}.part`, h.dbFile);
-      t.same(await lbcOne(app, { cmd: 'type', ver: GOLDEN_VER, arch, type: 'u32' }), {
+      await until('the new database answered', async () => {
+        const r = (await u32())?.res as { size?: number } | undefined;
+        return r?.size === 7;
+      });
+      t.same(await u32(), {
         log: 'ok.',
         res: { name: 'u32', type: 'unsigned int', size: 7 },
       });
@@ -153,6 +158,10 @@ t.test(
     t.test('a database removed from the hive is no longer answered', async (t) => {
       const ver = '5.10.0-30-amd64';
       rmSync(artifactPath(hive, { arch, release: 'debian', ver }, 'db'));
+      await until('no answer for it', async () => {
+        const r = await lbcOne(app, { cmd: 'type', ver, arch, type: 'u8' });
+        return r?.log === 'version not support.';
+      });
       t.same(await lbcOne(app, { cmd: 'type', ver, arch, type: 'u8' }), { log: 'version not support.' });
       await until('gone from the list', async () => {
         const list = (await app.inject('/api/v1/kernels')).json() as { total: number };

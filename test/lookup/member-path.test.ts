@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DbCache } from '../../src/lookup/db-cache.js';
+import { KernelDbHandle } from '../../src/lookup/kernel-db-handle.js';
 import { parseMemberPath, resolveMemberPath } from '../../src/lookup/member-path.js';
 import { goldenHive } from '../helpers/golden-hive.js';
 
@@ -31,9 +31,8 @@ t.test('member path parsing', async (t) => {
 t.test('member path resolution on the golden database', async (t) => {
   const h = goldenHive();
   t.teardown(h.cleanup);
-  const cache = new DbCache(1);
-  t.teardown(() => cache.closeAll());
-  const db = cache.get(h.dbFile);
+  const db = new KernelDbHandle(h.dbFile, 'golden');
+  t.teardown(() => db.retire());
   const at = (s: string, p: string) => {
     const r = resolveMemberPath(db, s, p);
     return [r.type, r.offset, r.size];

@@ -5,6 +5,7 @@ import type { KernelLookup } from '../../lookup/kernel-lookup.js';
 import type { Metrics } from '../metrics.js';
 import { answerOne } from './dispatch.js';
 import { lbcFailure, lbcSuccess } from './envelope.js';
+import { LbcReplyMemo } from './reply-memo.js';
 import type { LbcCommandTable, LbcContext } from './types.js';
 
 /** Clients send one object per body; a few more are allowed, not hundreds. */
@@ -38,6 +39,8 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) =>
     done(null, body),
   );
+  // Whole replies by body, for bodies answered entirely from the lookup answer cache.
+  const replies = new LbcReplyMemo(opts.registry);
   app.post(
     '/lbc',
     {
@@ -53,6 +56,14 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
     },
     async (request, reply) => {
       reply.type('application/json');
+      const t0 = performance.now();
+      const memo = Buffer.isBuffer(request.body) ? replies.get(request.body) : undefined;
+      if (memo) {
+        const seconds = (performance.now() - t0) / 1000;
+        for (const cmd of memo.cmds) opts.metrics.lbcDone(cmd, true, seconds);
+        return reply.send(memo.payload);
+      }
+      const scan = replies.currentScan;
       const items = parseItems(request.body);
       if (typeof items === 'string') {
         opts.metrics.lbcDone('invalid', false, 0);
@@ -75,13 +86,19 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
         },
       };
       const bodies: Buffer[] = [];
+      const cmds: string[] = [];
+      let memoable = true;
       for (const item of items) {
         const t0 = performance.now();
         const out = await answerOne(item, opts.commands, ctx);
         opts.metrics.lbcDone(out.cmd, out.ok, (performance.now() - t0) / 1000);
         bodies.push(out.body);
+        cmds.push(out.cmd);
+        memoable &&= out.ok && opts.lookup.isCurrentAnswer(out.body);
       }
-      return reply.send(lbcSuccess(bodies));
+      const payload = lbcSuccess(bodies);
+      if (memoable) replies.set(request.body as Buffer, { payload, cmds }, scan);
+      return reply.send(payload);
     },
   );
 }

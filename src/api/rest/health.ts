@@ -46,7 +46,7 @@ export async function healthRoutes(app: FastifyInstance, deps: RestDeps): Promis
       },
     },
     async (_request, reply) => {
-      const body = await deps.metrics.registry.metrics();
+      const body = await deps.metrics.text();
       return reply.type(deps.metrics.registry.contentType).send(body);
     },
   );

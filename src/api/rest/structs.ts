@@ -68,12 +68,16 @@ export async function structRoutes(app: FastifyInstance, deps: RestDeps): Promis
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { arch, ver, name } = request.params;
       const k = await deps.lookup.kernel(arch, ver);
-      const s = deps.lookup.query(k, (h) => structAnswer(h, structByTag(h, name)));
-      if (!s) throw new SurfhiveError('STRUCT_NOT_FOUND', 'no such struct in this kernel');
-      return s;
+      // Serialized once per database version (the fields are the schema's); a miss is not kept.
+      const body = deps.lookup.cachedJson(k, `rest-struct\0${name}`, (h) => {
+        const s = structAnswer(h, structByTag(h, name));
+        if (!s) throw new SurfhiveError('STRUCT_NOT_FOUND', 'no such struct in this kernel');
+        return s;
+      });
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 

@@ -1,15 +1,17 @@
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../app.js';
-import { type Config, loadConfig } from '../../config/config.js';
-import { recoverHive } from '../../hive/publish.js';
-import { buildLocalKernel } from '../../indexer/local-kernel.js';
+import { type Config, loadConfig, processCount } from '../../config/config.js';
 import { createLogger, type Logger } from '../../log/logger.js';
+import { ensureFirstKernel, recoverHiveAtStart } from '../hive-start.js';
+import { serveCluster } from '../serve-cluster.js';
 
 interface ServeFlags {
   hive?: string;
   port?: string;
   host?: string;
+  processes?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -19,43 +21,40 @@ export function registerServe(program: Command): void {
     .option('--hive <dir>', 'hive directory (env SURFHIVE_HIVE, default ./hive)')
     .option('--port <n>', 'TCP port (env SURFHIVE_PORT, default 7655)')
     .option('--host <addr>', 'listen address (env SURFHIVE_HOST, default 0.0.0.0)')
+    .option(
+      '--processes <n>',
+      'server processes sharing the port: a number, or auto for one per core (env SURFHIVE_PROCESSES, default 1)',
+    )
     .action(async (flags: ServeFlags) => {
       const config = loadConfig(process.env, {
         hive: flags.hive,
         host: flags.host,
         port: flags.port === undefined ? undefined : Number(flags.port),
+        processes: flags.processes === undefined ? undefined : processCount(flags.processes),
       });
       const logger = createLogger(config.logLevel);
-      await serve(config, logger);
+      if (cluster.isWorker) await serve(config, logger, { clusterWorker: true });
+      else if (config.processes > 1) await serveCluster(config, logger);
+      else await serve(config, logger);
     });
 }
 
-export async function serve(config: Config, logger: Logger): Promise<FastifyInstance> {
-  const recovered = await recoverHive(config.hive);
-  if (recovered.rolledBack.length > 0)
-    logger.warn({ kernels: recovered.rolledBack }, 'rolled back interrupted publications');
-  const app = await buildApp({ config, logger });
+/**
+ * One server process. A cluster worker leaves the hive's recovery and first
+ * kernel to the primary, and shows every process's metrics on /metrics.
+ */
+export async function serve(
+  config: Config,
+  logger: Logger,
+  opts: { clusterWorker?: boolean } = {},
+): Promise<FastifyInstance> {
+  if (!opts.clusterWorker) await recoverHiveAtStart(config, logger);
+  const app = await buildApp({ config, logger, clusterWorker: opts.clusterWorker });
   await app.ready();
-  await ensureFirstKernel(app, config, logger);
+  if (!opts.clusterWorker) await ensureFirstKernel(config, logger, app.surfhive.registry);
   await app.listen({ port: config.port, host: config.host });
   installShutdown(app, logger, config.shutdownDeadlineMs);
   return app;
-}
-
-/** The embedded default: an empty hive gets this machine's own kernel, so a first `serve` answers for a real kernel. */
-async function ensureFirstKernel(app: FastifyInstance, config: Config, logger: Logger): Promise<void> {
-  const { registry } = app.surfhive;
-  if (registry.list({}).length > 0) return;
-  try {
-    const result = await buildLocalKernel({ hive: config.hive, logger });
-    logger.info({ kernel: result.key }, 'empty hive: published this machine’s kernel');
-    await registry.refresh();
-  } catch (err) {
-    logger.warn(
-      { err },
-      'empty hive and this machine’s kernel could not be published; serving an empty hive',
-    );
-  }
 }
 
 function installShutdown(app: FastifyInstance, logger: Logger, deadlineMs: number): void {
