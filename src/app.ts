@@ -22,6 +22,8 @@ import type { Config } from './config/config.js';
 import { HiveRegistry, type RegistryOptions } from './hive/registry.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { KernelLookup } from './lookup/kernel-lookup.js';
+import { ToolRunner } from './sandbox/exec.js';
+import { policyFromConfig } from './sandbox/policy.js';
 import { packageRoot } from './util/package-root.js';
 import { wireCompile } from './wiring/compile.js';
 import { ingestQueue } from './wiring/ingest.js';
@@ -96,7 +98,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     answerCacheBytes: opts.answerCacheBytes,
     events: metrics.lookupEvents,
   });
-  const compile = await wireCompile(config, registry, logger);
+  // The sandbox policy of every tool that reads untrusted input, chosen here once.
+  const runner = new ToolRunner(policyFromConfig(config));
+  const compile = await wireCompile(config, registry, runner, logger);
   const ingest = await ingestQueue(config, config.hive, logger, { onPublished: () => registry.refresh() });
   const lbcCommands: LbcCommandTable = {
     ...lookupLbcCommands(),
@@ -143,6 +147,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     registry,
     metrics,
     bodyLimit: config.bodyLimit,
+    answerMaxBytes: config.lbcAnswerMaxBytes,
   });
   await app.register(restRoutes, { lookup, registry, metrics });
   await app.register(

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
+import { CompileBudget, type CompileLimits, DEFAULT_COMPILE_LIMITS } from '../src/compile/compile-budget.js';
 import { compileObject } from '../src/compile/compile-object.js';
 import { compileSharedObject } from '../src/compile/compile-shared-object.js';
 import { parseCompileFlags } from '../src/compile/flags.js';
@@ -13,6 +14,7 @@ import type { ResultStore } from '../src/compile/result-store.js';
 import { SAFE_FAILURE_PREFIX } from '../src/compile/service.js';
 import { isSurfhiveError, SurfhiveError } from '../src/errors/index.js';
 import type { JobContext } from '../src/queue/types.js';
+import type { ToolRunner } from '../src/sandbox/exec.js';
 
 export interface CompileProcessorDeps {
   headers: KernelHeaders;
@@ -21,6 +23,10 @@ export interface CompileProcessorDeps {
   workRoot: string;
   /** Precompiled lbc.h headers per kernel; none: every compile parses vmlinux.h. */
   pch?: PchCache;
+  /** The process's tool runner: every step runs under its sandbox policy. */
+  runner: ToolRunner;
+  /** One deadline, memory budget and artifact cap per job. */
+  limits?: CompileLimits;
 }
 
 /** Errors that are the user's (their program, their flags, their kernel choice): never retried. */
@@ -63,6 +69,9 @@ export const compileProcessor =
     try {
       const vmlinuxH = await deps.headers.vmlinuxH(data.arch, data.ver);
       const started = performance.now();
+      // The deadline starts once the kernel's headers are here: fetching them is not the user's time.
+      const budget = new CompileBudget(deps.limits ?? DEFAULT_COMPILE_LIMITS, job.signal);
+      const steps = { runner: deps.runner, budget, pch: deps.pch };
       let artifactFile: string;
       let clog: string;
       if (data.output === 'o') {
@@ -72,7 +81,7 @@ export const compileProcessor =
           vmlinuxH,
           arch: data.arch,
           jobDir,
-          pch: deps.pch,
+          ...steps,
         });
         artifactFile = r.object;
         clog = r.clog;
@@ -84,11 +93,14 @@ export const compileProcessor =
           arch: data.arch,
           vmlinuxH,
           jobDir,
-          pch: deps.pch,
+          ...steps,
         });
         artifactFile = r.sharedObject;
         clog = r.clog;
       }
+      // The steps wrote under a file-size limit; checked again before anything is stored.
+      if ((await stat(artifactFile)).size > budget.limits.artifactBytes)
+        throw budget.tooLarge(data.output === 'o' ? 'object' : 'shared object');
       const bytes = await readFile(artifactFile);
       const outcome: CompileOutcome = {
         status: 'completed',

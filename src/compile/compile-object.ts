@@ -2,9 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/index.js';
 import type { Arch } from '../hive/names.js';
+import { ToolRunner } from '../sandbox/exec.js';
+import { CompileBudget } from './compile-budget.js';
 import { CompileFailure } from './compile-failure.js';
 import { checkFlags } from './flags.js';
-import { checkIncludes } from './include-guard.js';
 import type { PchCache } from './pch-cache.js';
 import { runBpfClangPreferPch } from './pch-run.js';
 import { type LbcToolchain, lbcToolchain } from './toolchain.js';
@@ -23,7 +24,12 @@ export interface CompileObjectInput {
   /** An empty scratch directory owned by this job. */
   jobDir: string;
   toolchain?: LbcToolchain;
-  timeoutMs?: number;
+  /** The process's tool runner (its sandbox policy); default bubblewrap. */
+  runner?: ToolRunner;
+  /** The job's deadline and limits; default a fresh budget with the default limits. */
+  budget?: CompileBudget;
+  /** Steps of the job running beside this one. */
+  share?: number;
   /** Precompiled lbc.h headers to start from when one fits; none: a normal compile. */
   pch?: PchCache;
 }
@@ -44,7 +50,6 @@ export interface CompileObjectResult {
  */
 export async function compileObject(input: CompileObjectInput): Promise<CompileObjectResult> {
   const flags = checkFlags(input.flags);
-  checkIncludes(input.source, SOURCE_NAME);
   const toolchain = input.toolchain ?? lbcToolchain(input.arch);
   await writeFile(path.join(input.jobDir, SOURCE_NAME), input.source, { mode: 0o644 });
   const res = await runBpfClangPreferPch(
@@ -55,14 +60,15 @@ export async function compileObject(input: CompileObjectInput): Promise<CompileO
       flags,
       input: SOURCE_NAME,
       output: OBJECT_NAME,
-      timeoutMs: input.timeoutMs ?? 25_000,
+      runner: input.runner ?? new ToolRunner({ kind: 'bwrap' }),
+      budget: input.budget ?? new CompileBudget(),
+      share: input.share,
     },
     input.source,
     input.pch,
   );
   if (res.code !== 0 && res.stderr.startsWith('bwrap:'))
     throw new SurfhiveError('TOOL_FAILED', 'the compile sandbox could not start');
-  if (res.timedOut) throw new CompileFailure('compile timed out.', res.clog);
   if (res.truncated) throw new CompileFailure('compile failed: too much compiler output.', res.clog);
   if (res.code !== 0) throw new CompileFailure('compile failed.', res.clog);
   return {

@@ -15,7 +15,6 @@ export { type LbcDescriptor, type LbcMapDescriptor, makeDescriptor, sourceHash }
 export { ffiDeclarations } from './ffi-cdef.js';
 export { describeTypesForFfi, type FfiResult, STANDARD_TYPES } from './ffi-probe.js';
 export { checkFlags, parseCompileFlags, splitFlags } from './flags.js';
-export { checkIncludes } from './include-guard.js';
 export { findLbcMaps, type LbcMapDecl, type LbcMapKind } from './lbc-maps.js';
 export {
   type LinkInput,

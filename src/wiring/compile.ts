@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { compileProcessor } from '../../workers/compile-processor.js';
-import { setJobSandboxMode } from '../compile/job-sandbox.js';
+import { compileLimits } from '../compile/compile-budget.js';
 import { HiveHeaders } from '../compile/kernel-headers.js';
 import type { CompileOutcome } from '../compile/outcome.js';
 import { PchCache } from '../compile/pch-cache.js';
@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger.js';
 import { BullQueue, redisConnection } from '../queue/bullmq-queue.js';
 import { InlineQueue } from '../queue/inline-queue.js';
 import type { JobQueue } from '../queue/types.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 
 export const COMPILE_QUEUE = 'compile';
 
@@ -33,12 +34,10 @@ export interface CompileWiring {
 export async function wireCompile(
   config: Config,
   registry: HiveRegistry,
+  runner: ToolRunner,
   logger?: Logger,
 ): Promise<CompileWiring> {
-  setJobSandboxMode(
-    config.sandbox === 'docker' ? { kind: 'docker', image: config.sandboxImage } : { kind: 'bwrap' },
-  );
-  const cache = new CompileCache(config.compileCacheDir);
+  const cache = CompileCache.fromConfig(config);
   let queue: JobQueue<CompileJobData, CompileOutcome>;
   let close: () => Promise<void>;
   if (config.redisUrl) {
@@ -57,7 +56,9 @@ export async function wireCompile(
       headers: new HiveHeaders(registry),
       results: new CacheStore(cache),
       workRoot: path.join(config.workDir, 'compile'),
-      pch: config.pchCacheDir ? new PchCache({ dir: config.pchCacheDir, logger }) : undefined,
+      pch: config.pchCacheDir ? new PchCache({ dir: config.pchCacheDir, logger, runner }) : undefined,
+      runner,
+      limits: compileLimits(config),
     });
     queue = new InlineQueue(COMPILE_QUEUE, processor, { concurrency: config.compileConcurrency });
     close = () => queue.close();

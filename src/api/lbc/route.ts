@@ -10,12 +10,18 @@ import type { LbcCommandTable, LbcContext } from './types.js';
 /** Clients send one object per body; a few more are allowed, not hundreds. */
 export const MAX_LBC_ITEMS = 16;
 
+const ANSWER_TOO_LARGE = Buffer.from(
+  JSON.stringify({ log: 'the answer would be too large; send fewer request objects per request.' }),
+);
+
 export interface LbcRouteOptions {
   commands: LbcCommandTable;
   lookup: KernelLookup;
   registry: HiveRegistry;
   metrics: Metrics;
   bodyLimit: number;
+  /** Largest answer body; items past it are answered with a short refusal instead. */
+  answerMaxBytes: number;
 }
 
 function parseItems(body: unknown): unknown[] | string {
@@ -59,7 +65,9 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
         return reply.send(lbcFailure(items));
       }
       let controller: AbortController | undefined;
+      let room = opts.answerMaxBytes;
       const ctx: LbcContext = {
+        answerRoom: () => room,
         lookup: opts.lookup,
         registry: opts.registry,
         log: request.log,
@@ -79,7 +87,9 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
         const t0 = performance.now();
         const out = await answerOne(item, opts.commands, ctx);
         opts.metrics.lbcDone(out.cmd, out.ok, (performance.now() - t0) / 1000);
-        bodies.push(out.body);
+        const body = out.body.length + 1 <= room ? out.body : ANSWER_TOO_LARGE;
+        room -= body.length + 1;
+        bodies.push(body);
       }
       return reply.send(lbcSuccess(bodies));
     },

@@ -18,6 +18,8 @@ export interface LbcContext {
   log: FastifyBaseLogger;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** Bytes the answer may still grow by: a command with a large payload checks it before reading one. */
+  answerRoom(): number;
 }
 
 /** A result object, or its JSON already serialized (cached answers). Must carry `log`. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { compileProcessor } from '../../../workers/compile-processor.js';
-import { setJobSandboxMode } from '../../compile/job-sandbox.js';
+import { compileLimits } from '../../compile/compile-budget.js';
 import { ApiHeaders, HiveHeaders, type KernelHeaders } from '../../compile/kernel-headers.js';
 import type { CompileOutcome } from '../../compile/outcome.js';
 import { PchCache } from '../../compile/pch-cache.js';
@@ -15,6 +15,8 @@ import { SurfhiveError } from '../../errors/index.js';
 import { HiveRegistry } from '../../hive/registry.js';
 import { createLogger } from '../../log/logger.js';
 import { redisConnection, startBullWorker } from '../../queue/bullmq-queue.js';
+import { ToolRunner } from '../../sandbox/exec.js';
+import { policyFromConfig } from '../../sandbox/policy.js';
 import { COMPILE_QUEUE } from '../../wiring/compile.js';
 
 interface WorkerFlags {
@@ -57,22 +59,22 @@ async function runWorker(config: Config, onHiveDisk: boolean): Promise<void> {
     registry = new HiveRegistry(config.hive, { logger, watch: false, pollMs: 5_000 });
     await registry.start();
     headers = new HiveHeaders(registry);
-    results = new CacheStore(new CompileCache(config.compileCacheDir));
+    results = new CacheStore(CompileCache.fromConfig(config));
   } else {
     if (!config.workerToken)
       throw new SurfhiveError('INVALID_FIELD', 'a remote worker needs SURFHIVE_WORKER_TOKEN');
     headers = new ApiHeaders(config.apiUrl!, path.join(config.workDir, 'headers'));
     results = new ApiStore(config.apiUrl!, config.workerToken);
   }
-  setJobSandboxMode(
-    config.sandbox === 'docker' ? { kind: 'docker', image: config.sandboxImage } : { kind: 'bwrap' },
-  );
+  const runner = new ToolRunner(policyFromConfig(config));
   const connection = redisConnection(config.redisUrl, 'worker');
   const processor = compileProcessor({
     headers,
     results,
     workRoot: path.join(config.workDir, 'compile'),
-    pch: config.pchCacheDir ? new PchCache({ dir: config.pchCacheDir, logger }) : undefined,
+    pch: config.pchCacheDir ? new PchCache({ dir: config.pchCacheDir, logger, runner }) : undefined,
+    runner,
+    limits: compileLimits(config),
   });
   const worker = startBullWorker<CompileJobData, CompileOutcome>(
     COMPILE_QUEUE,
