@@ -3,6 +3,7 @@ import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { requireToken } from './api/auth.js';
 import { installErrorHandling } from './api/errors.js';
+import { installJsonGuard } from './api/json-guard.js';
 import { compileCommand, compileNeedsTokenCommand } from './api/lbc/compile-commands.js';
 import { elfSoCommand } from './api/lbc/elf-so-command.js';
 import { koCommand } from './api/lbc/ko-command.js';
@@ -20,6 +21,7 @@ import { webRoutes } from './api/web.js';
 import type { CompileService } from './compile/service.js';
 import type { Config } from './config/config.js';
 import { HiveRegistry, type RegistryOptions } from './hive/registry.js';
+import { KoPool } from './ko/ko-pool.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { KernelLookup } from './lookup/kernel-lookup.js';
 import { ToolRunner } from './sandbox/exec.js';
@@ -27,6 +29,7 @@ import { policyFromConfig } from './sandbox/policy.js';
 import { packageRoot } from './util/package-root.js';
 import { wireCompile } from './wiring/compile.js';
 import { ingestQueue } from './wiring/ingest.js';
+import { STALE_SCRATCH_MS, scratchDirs, sweepScratch } from './wiring/scratch-sweep.js';
 
 export type { LbcAnswer, LbcCommand, LbcCommandTable, LbcContext, LbcRequest } from './api/lbc/types.js';
 
@@ -60,6 +63,9 @@ declare module 'fastify' {
   }
 }
 
+/** Body limit of every route that sets none. */
+const APP_BODY_LIMIT = 1024 * 1024;
+
 const VERSION = (
   JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
 ).version;
@@ -76,7 +82,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     loggerInstance: logger as FastifyBaseLogger,
     // per-request log lines would cost more than a cached lookup; see the debug hook below
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: APP_BODY_LIMIT,
     routerOptions: { maxParamLength: 600, ignoreTrailingSlash: true },
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
@@ -101,10 +107,24 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   // The sandbox policy of every tool that reads untrusted input, chosen here once.
   const runner = new ToolRunner(policyFromConfig(config));
   const compile = await wireCompile(config, registry, runner, logger);
+  const ko = new KoPool({
+    policy: runner.policy,
+    workRoot: path.join(config.workDir, 'ko'),
+    concurrency: config.koConcurrency,
+    maxBacklog: config.koMaxBacklog,
+    deadlineMs: config.koDeadlineMs,
+    maxMemberRows: config.koMaxRows,
+    logger,
+  });
   const ingest = await ingestQueue(config, config.hive, logger, { onPublished: () => registry.refresh() });
   const lbcCommands: LbcCommandTable = {
     ...lookupLbcCommands(),
-    ko: koCommand(config.workDir),
+    ko: koCommand(
+      ko,
+      config.compileAuth === 'token'
+        ? [...config.compileTokenHashes, ...config.operatorTokenHashes]
+        : undefined,
+    ),
     elf_so: elfSoCommand(),
     // Legacy clients cannot send a token: a token-protected compile is refused with a clear log.
     c:
@@ -116,10 +136,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.decorate('surfhive', { config, registry, lookup, metrics, lbcCommands, compile: compile.service });
 
   installErrorHandling(app);
+  const jsonShape = { maxDepth: config.jsonMaxDepth, maxItems: config.jsonMaxItems };
+  installJsonGuard(app, jsonShape, APP_BODY_LIMIT);
   await installRateLimits(app, {
     windowMs: config.rateWindowMs,
     lookupMax: config.lookupRateLimit,
     compileMax: config.compileRateLimit,
+    koMax: config.koRateLimit,
   });
   if (logger.isLevelEnabled('debug')) {
     app.addHook('onResponse', async (request, reply) => {
@@ -130,12 +153,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     });
   }
   app.addHook('onReady', async () => {
+    await sweepScratch(scratchDirs(config), STALE_SCRATCH_MS, logger);
     await registry.start();
   });
   app.addHook('onClose', async () => {
     registry.close();
     lookup.close();
     await compile.close();
+    await ko.close();
     await ingest.close();
   });
 
@@ -147,9 +172,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     registry,
     metrics,
     bodyLimit: config.bodyLimit,
+    smallBodyLimit: config.lbcBodyLimit,
+    json: jsonShape,
     answerMaxBytes: config.lbcAnswerMaxBytes,
   });
-  await app.register(restRoutes, { lookup, registry, metrics });
+  await app.register(restRoutes, { lookup, registry, metrics, publicUrl: config.publicUrl });
   await app.register(
     async (api) => {
       if (config.compileAuth === 'token')

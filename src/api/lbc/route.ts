@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
+import { SurfhiveError } from '../../errors/index.js';
 import type { HiveRegistry } from '../../hive/registry.js';
 import type { KernelLookup } from '../../lookup/kernel-lookup.js';
+import { type JsonShapeLimits, readJsonBody } from '../json-guard.js';
 import type { Metrics } from '../metrics.js';
 import { answerOne } from './dispatch.js';
 import { lbcFailure, lbcSuccess } from './envelope.js';
@@ -19,31 +21,64 @@ export interface LbcRouteOptions {
   lookup: KernelLookup;
   registry: HiveRegistry;
   metrics: Metrics;
+  /** Largest body: a `ko` upload. */
   bodyLimit: number;
+  /** Largest body of any other command. */
+  smallBodyLimit: number;
+  json: JsonShapeLimits;
   /** Largest answer body; items past it are answered with a short refusal instead. */
   answerMaxBytes: number;
 }
 
-function parseItems(body: unknown): unknown[] | string {
-  if (!Buffer.isBuffer(body) || body.length === 0)
-    return 'request body must be a JSON array of request objects.';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return 'request body is not valid JSON; send a JSON array of request objects.';
-  }
+/** A /lbc body as its parser leaves it: the JSON value (or why there is none) and its size. */
+export interface LbcBody {
+  parsed?: unknown;
+  invalid?: string;
+  bytes: number;
+}
+
+/** The `cmd` of each request object, as parsed (so `"\u006fbj"` is `obj`). */
+export const lbcCommandsOf = (body: unknown): string[] => {
+  const parsed = (body as LbcBody | undefined)?.parsed;
+  if (!Array.isArray(parsed)) return [];
+  return parsed.map((item) =>
+    item !== null && typeof item === 'object' && typeof (item as { cmd?: unknown }).cmd === 'string'
+      ? ((item as { cmd: string }).cmd as string)
+      : '',
+  );
+};
+
+function parseItems(body: LbcBody | undefined, smallLimit: number): unknown[] | string {
+  if (!body || body.bytes === 0) return 'request body must be a JSON array of request objects.';
+  if (body.invalid !== undefined) return body.invalid;
+  const parsed = body.parsed;
   if (!Array.isArray(parsed)) return 'request body must be a JSON array of request objects.';
   if (parsed.length > MAX_LBC_ITEMS) return `too many request objects (at most ${MAX_LBC_ITEMS}).`;
+  // Only module uploads may be large.
+  if (body.bytes > smallLimit && lbcCommandsOf(body).some((c) => c !== 'ko'))
+    throw new SurfhiveError('BODY_TOO_LARGE', `request body is too large (more than ${smallLimit} bytes)`);
   return parsed;
 }
 
 /** `POST /lbc`: the legacy protocol. Any content type (old clients send none), raw body, no schema work. */
 export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Promise<void> {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) =>
-    done(null, body),
-  );
+  // Any content type (old clients send none). The shape is checked while the body streams in; a
+  // body that is not JSON still gets the protocol's own answer.
+  app.addContentTypeParser('*', (_request, payload, done) => {
+    readJsonBody(payload, opts.bodyLimit, opts.json).then(
+      (raw) => {
+        const body: LbcBody = { bytes: raw.length };
+        try {
+          if (raw.length > 0) body.parsed = JSON.parse(raw.toString('utf8'));
+        } catch {
+          body.invalid = 'request body is not valid JSON; send a JSON array of request objects.';
+        }
+        done(null, body);
+      },
+      (err: Error) => done(err, undefined),
+    );
+  });
   app.post(
     '/lbc',
     {
@@ -59,7 +94,7 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
     },
     async (request, reply) => {
       reply.type('application/json');
-      const items = parseItems(request.body);
+      const items = parseItems(request.body as LbcBody | undefined, opts.smallBodyLimit);
       if (typeof items === 'string') {
         opts.metrics.lbcDone('invalid', false, 0);
         return reply.send(lbcFailure(items));
@@ -68,6 +103,7 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
       let room = opts.answerMaxBytes;
       const ctx: LbcContext = {
         answerRoom: () => room,
+        authorization: request.headers.authorization,
         lookup: opts.lookup,
         registry: opts.registry,
         log: request.log,

@@ -18,6 +18,7 @@ import { redisConnection, startBullWorker } from '../../queue/bullmq-queue.js';
 import { ToolRunner } from '../../sandbox/exec.js';
 import { policyFromConfig } from '../../sandbox/policy.js';
 import { COMPILE_QUEUE } from '../../wiring/compile.js';
+import { STALE_SCRATCH_MS, sweepScratch } from '../../wiring/scratch-sweep.js';
 
 interface WorkerFlags {
   hive?: string;
@@ -67,6 +68,7 @@ async function runWorker(config: Config, onHiveDisk: boolean): Promise<void> {
     results = new ApiStore(config.apiUrl!, config.workerToken);
   }
   const runner = new ToolRunner(policyFromConfig(config));
+  await sweepScratch([path.join(config.workDir, 'compile')], STALE_SCRATCH_MS, logger);
   const connection = redisConnection(config.redisUrl, 'worker');
   const processor = compileProcessor({
     headers,
