@@ -5,6 +5,7 @@ import type { HiveRegistry } from '../../hive/registry.js';
 import type { KernelLookup } from '../../lookup/kernel-lookup.js';
 import { type JsonShapeLimits, readJsonBody } from '../json-guard.js';
 import type { Metrics } from '../metrics.js';
+import { LBC_COMPILE_WAIT_MS } from './compile-commands.js';
 import { answerOne } from './dispatch.js';
 import { lbcFailure, lbcSuccess } from './envelope.js';
 import type { LbcCommandTable, LbcContext } from './types.js';
@@ -103,6 +104,7 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
       let room = opts.answerMaxBytes;
       const ctx: LbcContext = {
         answerRoom: () => room,
+        answerBy: performance.now() + LBC_COMPILE_WAIT_MS,
         authorization: request.headers.authorization,
         lookup: opts.lookup,
         registry: opts.registry,
