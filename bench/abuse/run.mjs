@@ -68,7 +68,7 @@ const ATTACKS = {
   },
   'nested-json-6MB': {
     deadline: 2_000,
-    req: () => ({ url: `${base}/lbc`, init: { method: 'POST', body: '['.repeat(6 << 20) } }),
+    req: () => ({ url: `${base}/lbc`, init: { method: 'POST', body: NESTED } }),
   },
   'sixteen-obj-spelled': {
     deadline: CLIENT_PATIENCE,
