@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { requireToken } from './api/auth.js';
 import { clusterMetricsText } from './api/cluster-metrics.js';
 import { installErrorHandling } from './api/errors.js';
+import { installJsonGuard } from './api/json-guard.js';
 import { compileCommand, compileNeedsTokenCommand, elfSoCommand } from './api/lbc/compile-commands.js';
 import { koCommand } from './api/lbc/ko-command.js';
 import { lookupLbcCommands } from './api/lbc/lookup-commands.js';
@@ -24,8 +25,12 @@ import { CoreCheckService } from './corecheck/service.js';
 import { HiveRegistry, type RegistryOptions } from './hive/registry.js';
 import { wireCompile } from './jobs/compile.js';
 import { ingestQueue } from './jobs/ingest.js';
+import { STALE_SCRATCH_MS, scratchDirs, sweepScratch } from './jobs/scratch-sweep.js';
+import { KoPool } from './ko/ko-pool.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { KernelLookup } from './lookup/kernel-lookup.js';
+import { ToolRunner } from './sandbox/exec.js';
+import { policyFromConfig } from './sandbox/policy.js';
 import { packageRoot } from './util/package-root.js';
 
 export type { LbcAnswer, LbcCommand, LbcCommandTable, LbcContext, LbcRequest } from './api/lbc/types.js';
@@ -62,6 +67,9 @@ declare module 'fastify' {
   }
 }
 
+/** Body limit of every route that sets none. */
+const APP_BODY_LIMIT = 1024 * 1024;
+
 const VERSION = (
   JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
 ).version;
@@ -78,7 +86,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     loggerInstance: logger as FastifyBaseLogger,
     // per-request log lines would cost more than a cached lookup; see the debug hook below
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: APP_BODY_LIMIT,
     routerOptions: { maxParamLength: 600, ignoreTrailingSlash: true },
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
@@ -100,12 +108,28 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     answerCacheBytes: opts.answerCacheBytes,
     events: metrics.lookupEvents,
   });
-  const compile = await wireCompile(config, registry, logger);
+  // The sandbox policy of every tool that reads untrusted input, chosen here once.
+  const runner = new ToolRunner(policyFromConfig(config));
+  const compile = await wireCompile(config, registry, runner, logger);
+  const ko = new KoPool({
+    policy: runner.policy,
+    workRoot: path.join(config.workDir, 'ko'),
+    concurrency: config.koConcurrency,
+    maxBacklog: config.koMaxBacklog,
+    deadlineMs: config.koDeadlineMs,
+    maxMemberRows: config.koMaxRows,
+    logger,
+  });
   const ingest = await ingestQueue(config, config.hive, logger, { onPublished: () => registry.refresh() });
   const core = new CoreCheckService({ registry, workDir: config.workDir, logger });
   const lbcCommands: LbcCommandTable = {
     ...lookupLbcCommands(),
-    ko: koCommand(config.workDir),
+    ko: koCommand(
+      ko,
+      config.compileAuth === 'token'
+        ? [...config.compileTokenHashes, ...config.operatorTokenHashes]
+        : undefined,
+    ),
     elf_so: elfSoCommand(),
     // Legacy clients cannot send a token: a token-protected compile is refused with a clear log.
     c:
@@ -117,10 +141,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.decorate('surfhive', { config, registry, lookup, metrics, lbcCommands, compile: compile.service });
 
   installErrorHandling(app);
+  const jsonShape = { maxDepth: config.jsonMaxDepth, maxItems: config.jsonMaxItems };
+  installJsonGuard(app, jsonShape, APP_BODY_LIMIT);
   await installRateLimits(app, {
     windowMs: config.rateWindowMs,
     lookupMax: config.lookupRateLimit,
     compileMax: config.compileRateLimit,
+    koMax: config.koRateLimit,
   });
   if (logger.isLevelEnabled('debug')) {
     app.addHook('onResponse', async (request, reply) => {
@@ -131,12 +158,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     });
   }
   app.addHook('onReady', async () => {
+    await sweepScratch(scratchDirs(config), STALE_SCRATCH_MS, logger);
     await registry.start();
   });
   app.addHook('onClose', async () => {
     registry.close();
     lookup.close();
     await compile.close();
+    await ko.close();
     await ingest.close();
     await core.close();
   });
@@ -149,8 +178,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     registry,
     metrics,
     bodyLimit: config.bodyLimit,
+    smallBodyLimit: config.lbcBodyLimit,
+    json: jsonShape,
+    answerMaxBytes: config.lbcAnswerMaxBytes,
   });
-  await app.register(restRoutes, { lookup, registry, metrics });
+  await app.register(restRoutes, { lookup, registry, metrics, publicUrl: config.publicUrl });
   await app.register(
     async (api) => {
       if (config.compileAuth === 'token')

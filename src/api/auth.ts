@@ -15,6 +15,16 @@ function tokenMatches(token: string, stored: readonly Buffer[]): boolean {
   return ok;
 }
 
+/** Whether an Authorization header carries a Bearer token whose sha256 is one of `hashes`. */
+export function tokenAccepted(header: string | undefined, hashes: readonly string[]): boolean {
+  const m = typeof header === 'string' ? BEARER.exec(header) : null;
+  if (!m) return false;
+  return tokenMatches(
+    m[1]!,
+    hashes.map((h) => Buffer.from(h, 'hex')).filter((b) => b.length === 32),
+  );
+}
+
 /**
  * A Fastify preHandler that lets through only requests carrying a token
  * (`Authorization: Bearer <token>`) whose sha256 is in `hashes`; `what` names

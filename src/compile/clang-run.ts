@@ -1,7 +1,9 @@
 import path from 'node:path';
-import { type ExecResult, runTool } from '../sandbox/exec.js';
+import { type ExecResult, runTool, type ToolRunner } from '../sandbox/exec.js';
 import { PromiseMemo } from '../util/memo.js';
-import { type JobMount, jobSandbox, SANDBOX_INCLUDE, SANDBOX_JOB, scrubPaths } from './job-sandbox.js';
+import { jobOnlyClog } from './clog-filter.js';
+import { COMPILE_PROCESSES, type CompileBudget, hitFileSizeLimit } from './compile-budget.js';
+import { type JobMount, jobConfinement, SANDBOX_INCLUDE, SANDBOX_JOB, scrubPaths } from './job-sandbox.js';
 import { CompileFailure } from './outcome.js';
 import { type LbcToolchain, targetArchDefine } from './toolchain.js';
 
@@ -18,7 +20,11 @@ export interface BpfClangJob {
   /** C file inside jobDir, and the object to write there. */
   input: string;
   output: string;
-  timeoutMs: number;
+  runner: ToolRunner;
+  /** The job's deadline and limits; this run takes what is left. */
+  budget: CompileBudget;
+  /** Steps of the job running beside this one (they split its memory). Default 1. */
+  share?: number;
   /** Host path of a precompiled lbc.h (pch-cache.ts) to start from; the caller checked it fits the job. */
   pch?: string;
 }
@@ -56,6 +62,7 @@ export async function bpfClangBaseArgs(tc: LbcToolchain): Promise<string[]> {
     `-I${SANDBOX_INCLUDE}`,
     '-fdebug-compilation-dir=.',
     '-fno-color-diagnostics',
+    '-fno-crash-diagnostics',
     '-ferror-limit=50',
     '-fpch-validate-input-files-content',
   ];
@@ -68,10 +75,9 @@ export const includeMounts = (tc: LbcToolchain, vmlinuxH: string): JobMount[] =>
   { source: vmlinuxH, dest: `${SANDBOX_INCLUDE}/vmlinux.h` },
 ];
 
-/** Resource limits of one clang run. */
-/** Processes the sandbox account may run at once, all jobs together (it binds when the sandbox drops to nobody). */
-export const COMPILE_PROCESSES = 256;
+export { COMPILE_PROCESSES };
 
+/** Resource limits of a clang run outside any job (the precompiled header's build). */
 export const clangLimits = (timeoutMs: number) => ({
   cpuSeconds: Math.ceil(timeoutMs / 1000) + 1,
   memoryBytes: 2 * 1024 * 1024 * 1024,
@@ -83,7 +89,8 @@ export const clangLimits = (timeoutMs: number) => ({
  * Runs clang -target bpf inside bubblewrap: the job directory is /job, lbc.h,
  * libbpf's bpf/ headers and vmlinux.h are in /lbc/include, and nothing else of
  * the host but the toolchain is visible. Output paths are scrubbed again as a
- * second fence.
+ * second fence, and messages about files outside the job withheld. A run that
+ * times out or writes past the artifact cap throws: the job ends there.
  */
 export async function runBpfClang(job: BpfClangJob): Promise<ExecResult & { clog: string }> {
   const tc = job.toolchain;
@@ -98,14 +105,18 @@ export async function runBpfClang(job: BpfClangJob): Promise<ExecResult & { clog
   ];
   const mounts = includeMounts(tc, job.vmlinuxH);
   if (job.pch) mounts.push({ source: job.pch, dest: SANDBOX_PCH });
-  const res = await runTool(tc.clang, args, {
-    cwd: job.jobDir,
-    sandbox: jobSandbox(job.jobDir, mounts, tc.arch),
-    timeoutMs: job.timeoutMs,
+  const res = await job.runner.run(tc.clang, args, {
+    confine: jobConfinement(job.jobDir, mounts, tc.arch),
+    timeoutMs: job.budget.remainingMs(),
+    signal: job.budget.signal,
     maxOutputBytes: 256 * 1024,
-    limits: clangLimits(job.timeoutMs),
+    limits: job.budget.stepLimits(job.share),
   });
-  const clog = scrubPaths(res.stderr, [
+  // A step that ran out of time, was stopped or wrote past the size cap ends the whole job.
+  if (res.timedOut || job.budget.expired) throw job.budget.timedOut();
+  if (job.budget.signal.aborted) throw new CompileFailure('compile stopped.', '');
+  if (hitFileSizeLimit(res)) throw job.budget.tooLarge('object');
+  const scrubbed = scrubPaths(res.stderr, [
     [job.jobDir, '.'],
     [path.dirname(job.vmlinuxH), SANDBOX_INCLUDE],
     [tc.bpfHeaders, `${SANDBOX_INCLUDE}/bpf`],
@@ -113,5 +124,5 @@ export async function runBpfClang(job: BpfClangJob): Promise<ExecResult & { clog
     ...(job.pch ? ([[job.pch, SANDBOX_PCH]] as [string, string][]) : []),
     [`${SANDBOX_JOB}/`, ''],
   ]);
-  return { ...res, clog };
+  return { ...res, clog: jobOnlyClog(scrubbed, [`${SANDBOX_INCLUDE}/`]) };
 }

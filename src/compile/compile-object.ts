@@ -2,8 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/codes.js';
 import type { Arch } from '../hive/names.js';
+import { ToolRunner } from '../sandbox/exec.js';
+import { CompileBudget } from './compile-budget.js';
 import { checkFlags } from './flags.js';
-import { checkIncludes } from './include-guard.js';
 import { ARTIFACT_NAMES, CompileFailure, SOURCE_NAME } from './outcome.js';
 import type { PchCache } from './pch-cache.js';
 import { runBpfClangPreferPch } from './pch-run.js';
@@ -20,7 +21,12 @@ export interface CompileObjectInput {
   /** An empty scratch directory owned by this job. */
   jobDir: string;
   toolchain?: LbcToolchain;
-  timeoutMs?: number;
+  /** The process's tool runner (its sandbox policy); default bubblewrap. */
+  runner?: ToolRunner;
+  /** The job's deadline and limits; default a fresh budget with the default limits. */
+  budget?: CompileBudget;
+  /** Steps of the job running beside this one. */
+  share?: number;
   /** Precompiled lbc.h headers to start from when one fits; none: a normal compile. */
   pch?: PchCache;
 }
@@ -41,7 +47,6 @@ export interface CompileObjectResult {
  */
 export async function compileObject(input: CompileObjectInput): Promise<CompileObjectResult> {
   const flags = checkFlags(input.flags);
-  checkIncludes(input.source, SOURCE_NAME);
   const toolchain = input.toolchain ?? lbcToolchain(input.arch);
   await writeFile(path.join(input.jobDir, SOURCE_NAME), input.source, { mode: 0o644 });
   const res = await runBpfClangPreferPch(
@@ -52,14 +57,15 @@ export async function compileObject(input: CompileObjectInput): Promise<CompileO
       flags,
       input: SOURCE_NAME,
       output: ARTIFACT_NAMES.o,
-      timeoutMs: input.timeoutMs ?? 25_000,
+      runner: input.runner ?? new ToolRunner({ kind: 'bwrap' }),
+      budget: input.budget ?? new CompileBudget(),
+      share: input.share,
     },
     input.source,
     input.pch,
   );
   if (res.code !== 0 && res.stderr.startsWith('bwrap:'))
     throw new SurfhiveError('TOOL_FAILED', 'the compile sandbox could not start');
-  if (res.timedOut) throw new CompileFailure('compile timed out.', res.clog);
   if (res.truncated) throw new CompileFailure('compile failed: too much compiler output.', res.clog);
   if (res.code !== 0) throw new CompileFailure('compile failed.', res.clog);
   return {

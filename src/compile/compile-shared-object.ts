@@ -1,9 +1,10 @@
 import type { Arch } from '../hive/names.js';
+import { ToolRunner } from '../sandbox/exec.js';
+import { CompileBudget } from './compile-budget.js';
 import { compileObject } from './compile-object.js';
 import { type LbcDescriptor, makeDescriptor } from './descriptor.js';
 import { describeTypesForFfi } from './ffi-probe.js';
 import { parseCompileFlags } from './flags.js';
-import { checkIncludes } from './include-guard.js';
 import { findLbcMaps } from './lbc-maps.js';
 import { linkSharedObject } from './link-shared-object.js';
 import { SOURCE_NAME } from './outcome.js';
@@ -20,6 +21,10 @@ export interface CompileSharedInput {
   vmlinuxH: string;
   jobDir: string;
   toolchain?: LbcToolchain;
+  /** The process's tool runner (its sandbox policy); default bubblewrap. */
+  runner?: ToolRunner;
+  /** One deadline and memory budget for every step; default a fresh budget with the default limits. */
+  budget?: CompileBudget;
   /** Precompiled lbc.h headers for both clang runs, when one fits. */
   pch?: PchCache;
 }
@@ -41,20 +46,31 @@ export interface CompileSharedResult {
 export async function compileSharedObject(input: CompileSharedInput): Promise<CompileSharedResult> {
   const flags = parseCompileFlags(input.env);
   const toolchain = input.toolchain ?? lbcToolchain(input.arch);
+  const runner = input.runner ?? new ToolRunner({ kind: 'bwrap' });
+  const budget = input.budget ?? new CompileBudget();
   const common = { vmlinuxH: input.vmlinuxH, arch: input.arch, jobDir: input.jobDir, toolchain };
-  checkIncludes(input.source, SOURCE_NAME);
   const maps = findLbcMaps(input.source);
-  // The ffi probe is a second, independent clang run: both use the two cores at once.
+  // The ffi probe is a second, independent clang run: both use the two cores at once and split the
+  // job's memory. The first of them to fail stops the other: the job is over.
   const ffiStart = performance.now();
+  const stopOnFailure = <T>(p: Promise<T>) =>
+    p.catch((err: unknown) => {
+      budget.abort();
+      throw err;
+    });
+  const side = { runner, budget, share: 2, pch: input.pch };
   const [object, types] = await Promise.allSettled([
-    compileObject({ ...common, source: input.source, flags, pch: input.pch }),
-    describeTypesForFfi({ ...common, flags, maps, source: input.source, pch: input.pch }).then((r) => ({
-      ...r,
-      ms: performance.now() - ffiStart,
-    })),
+    stopOnFailure(compileObject({ ...common, ...side, source: input.source, flags })),
+    stopOnFailure(
+      describeTypesForFfi({ ...common, ...side, flags, maps, source: input.source }).then((r) => ({
+        ...r,
+        ms: performance.now() - ffiStart,
+      })),
+    ),
   ]);
-  if (object.status === 'rejected') throw object.reason;
-  if (types.status === 'rejected') throw types.reason;
+  // The first failure is the job's: the other one only saw the job stopped.
+  if (object.status === 'rejected' || types.status === 'rejected')
+    throw firstCause([object, types].flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])));
   const compiled = object.value;
   const { ffi, ms: ffiMs } = types.value;
   const descriptor = makeDescriptor({
@@ -65,7 +81,7 @@ export async function compileSharedObject(input: CompileSharedInput): Promise<Co
     maps,
     ffi,
   });
-  const linked = await linkSharedObject({ ...common, object: compiled.object, descriptor });
+  const linked = await linkSharedObject({ ...common, runner, budget, object: compiled.object, descriptor });
   return {
     object: compiled.object,
     sharedObject: linked.sharedObject,
@@ -74,4 +90,9 @@ export async function compileSharedObject(input: CompileSharedInput): Promise<Co
     timings: { objectMs: compiled.durationMs, ffiMs, linkMs: linked.durationMs },
     usedPch: compiled.usedPch,
   };
+}
+
+/** Of two failures of steps run side by side, the one that is not merely "stopped" (by the other). */
+function firstCause(reasons: unknown[]): unknown {
+  return reasons.find((r) => !(r instanceof Error && r.message === 'compile stopped.')) ?? reasons[0];
 }

@@ -2,6 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseBtf } from '../formats/btf/parse.js';
 import { extractBtfSection } from '../formats/elf/section-data.js';
+import type { ToolRunner } from '../sandbox/exec.js';
+import type { CompileBudget } from './compile-budget.js';
 import { ffiDeclarations } from './ffi-cdef.js';
 import type { LbcMapDecl } from './lbc-maps.js';
 import type { PchCache } from './pch-cache.js';
@@ -23,7 +25,11 @@ export interface FfiProbeInput {
   maps: readonly LbcMapDecl[];
   /** The user's source; the probe compiles its own copy of it. */
   source: string;
-  timeoutMs?: number;
+  runner: ToolRunner;
+  /** The job's deadline: every probe takes from it, and the first one past it ends the job. */
+  budget: CompileBudget;
+  /** Steps of the job running beside the probes. */
+  share?: number;
   pch?: PchCache;
 }
 
@@ -51,7 +57,9 @@ async function probe(input: FfiProbeInput, types: string[]): Promise<string | un
       flags: [...input.flags, '-w'],
       input: PROBE_SOURCE,
       output: PROBE_OBJECT,
-      timeoutMs: input.timeoutMs ?? 25_000,
+      runner: input.runner,
+      budget: input.budget,
+      share: input.share,
     },
     text,
     input.pch,

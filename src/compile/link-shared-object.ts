@@ -2,10 +2,10 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/codes.js';
 import type { Arch } from '../hive/names.js';
-import { runTool } from '../sandbox/exec.js';
-import { COMPILE_PROCESSES } from './clang-run.js';
+import { ToolRunner } from '../sandbox/exec.js';
+import { CompileBudget, hitFileSizeLimit } from './compile-budget.js';
 import type { LbcDescriptor } from './descriptor.js';
-import { jobSandbox, SANDBOX_STATIC, scrubPaths } from './job-sandbox.js';
+import { jobConfinement, SANDBOX_STATIC, scrubPaths } from './job-sandbox.js';
 import { ARTIFACT_NAMES } from './outcome.js';
 import { type LbcToolchain, lbcToolchain } from './toolchain.js';
 
@@ -51,7 +51,9 @@ export interface LinkInput {
   arch: Arch;
   jobDir: string;
   toolchain?: LbcToolchain;
-  timeoutMs?: number;
+  runner?: ToolRunner;
+  /** The job's deadline and limits (the link takes what is left). */
+  budget?: CompileBudget;
 }
 
 export interface LinkResult {
@@ -92,14 +94,17 @@ export async function linkSharedObject(input: LinkInput): Promise<LinkResult> {
     '-Wl,--build-id=none',
     '-static-libgcc',
   ];
-  const res = await runTool(tc.cc, args, {
-    cwd: input.jobDir,
-    sandbox: jobSandbox(input.jobDir, [{ source: tc.staticDir, dest: STATIC, toolchain: true }], tc.arch),
-    timeoutMs: input.timeoutMs ?? 25_000,
+  const budget = input.budget ?? new CompileBudget();
+  const runner = input.runner ?? new ToolRunner({ kind: 'bwrap' });
+  const res = await runner.run(tc.cc, args, {
+    confine: jobConfinement(input.jobDir, [{ source: tc.staticDir, dest: STATIC, toolchain: true }], tc.arch),
+    timeoutMs: budget.remainingMs(),
+    signal: budget.signal,
     maxOutputBytes: 256 * 1024,
-    limits: { fileBytes: 256 * 1024 * 1024, processes: COMPILE_PROCESSES },
+    limits: budget.stepLimits(),
   });
-  if (res.timedOut) throw new SurfhiveError('TOOL_TIMEOUT', 'linking the shared object timed out');
+  if (res.timedOut || budget.expired) throw budget.timedOut();
+  if (hitFileSizeLimit(res)) throw budget.tooLarge('shared object');
   if (res.code !== 0) {
     const err = new SurfhiveError(
       'TOOL_FAILED',

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { runTool } from '../sandbox/exec.js';
+import type { ToolRunner } from '../sandbox/exec.js';
+import { policyId } from '../sandbox/policy.js';
 import { kernelHeaderId, toolchainId } from './cache-key.js';
 import { bpfClangBaseArgs, clangLimits, includeMounts } from './clang-run.js';
-import { jobSandbox, jobSandboxMode, SANDBOX_INCLUDE, sandboxImageFor } from './job-sandbox.js';
+import { jobConfinement, SANDBOX_INCLUDE } from './job-sandbox.js';
 import { flagMacroNames, flagStd, headersMention, startsWithLbcInclude } from './pch-fit.js';
 import type { LbcToolchain } from './toolchain.js';
 
@@ -20,6 +21,8 @@ export interface PchCacheOptions {
   /** Files kept; the least recently used beyond this are removed (each is ~15 MB). */
   maxEntries?: number;
   logger?: Logger;
+  /** The process's tool runner: the header is built under the same sandbox policy as the compiles using it. */
+  runner: ToolRunner;
 }
 
 export interface PchJob {
@@ -84,8 +87,7 @@ export class PchCache {
   }
 
   private async key(tc: LbcToolchain, vmlinuxH: string, std: string): Promise<string> {
-    const mode = jobSandboxMode();
-    const where = mode.kind === 'docker' ? `docker:${sandboxImageFor(mode.image, tc.arch)}` : 'bwrap';
+    const where = policyId(this.opts.runner.policy, tc.arch);
     const parts = [
       'surfhive-pch-v1',
       tc.arch,
@@ -110,9 +112,8 @@ export class PchCache {
         '-o',
         PCH_OUT,
       ];
-      const res = await runTool(tc.clang, args, {
-        cwd: work,
-        sandbox: jobSandbox(work, includeMounts(tc, vmlinuxH), tc.arch),
+      const res = await this.opts.runner.run(tc.clang, args, {
+        confine: jobConfinement(work, includeMounts(tc, vmlinuxH), tc.arch),
         timeoutMs: BUILD_TIMEOUT_MS,
         maxOutputBytes: 64 * 1024,
         limits: clangLimits(BUILD_TIMEOUT_MS),

@@ -61,6 +61,34 @@ export interface Config {
   sandbox: 'bwrap' | 'docker';
   /** The image of the per-step compile containers (docker/sandbox.Dockerfile); `{arch}` becomes the target arch. */
   sandboxImage: string;
+  /** Largest compile artifact (.o, .so) a step may write and the cache may keep, bytes. */
+  artifactMaxBytes: number;
+  /** Bytes the compile result cache may hold; the least recently used entries go first. */
+  compileCacheBytes: number;
+  /** Wall-clock time of one compile job, every step included, ms. */
+  compileDeadlineMs: number;
+  /** Address space of one compile job's processes together, bytes. */
+  compileMemoryBytes: number;
+  /** Largest /lbc answer body, bytes (a compile artifact or `ko` database past what is left is refused). */
+  lbcAnswerMaxBytes: number;
+  /** Largest /lbc request body of anything but `ko`, bytes (SURFHIVE_BODY_LIMIT is the `ko` limit). */
+  lbcBodyLimit: number;
+  /** Deepest JSON nesting accepted in any request body. */
+  jsonMaxDepth: number;
+  /** Most JSON values (array items, object members) accepted in one request body. */
+  jsonMaxItems: number;
+  /** `ko` builds run at once (each runs pahole and the DWARF helper). */
+  koConcurrency: number;
+  /** `ko` builds waiting or running past which new ones are refused. */
+  koMaxBacklog: number;
+  /** Wall-clock time of one `ko` build, ms. */
+  koDeadlineMs: number;
+  /** `ko` requests one client may make per window (0: no limit). */
+  koRateLimit: number;
+  /** Most struct, type and function rows one `ko` build may produce. */
+  koMaxRows: number;
+  /** The URL clients reach this server at (the `kernel=auto` script calls back to it); unset: a checked Host header. */
+  publicUrl: string | undefined;
 }
 
 const int = (v: string | undefined, dflt: number) => {
@@ -94,6 +122,20 @@ export function processCount(v: string | undefined, dflt = 1): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`processes must be auto or 1 to 256: ${v}`);
   return n;
+}
+
+/** An http(s) origin with an optional path prefix, no query, no trailing slash. */
+function publicUrl(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new Error('SURFHIVE_PUBLIC_URL must be an http(s) URL');
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.search || u.hash || u.username || u.password)
+    throw new Error('SURFHIVE_PUBLIC_URL must be an http(s) URL without query, fragment or credentials');
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -133,6 +175,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     shutdownDeadlineMs: int(env.SURFHIVE_SHUTDOWN_DEADLINE_MS, 30_000),
     sandbox: oneOf('SURFHIVE_SANDBOX', env.SURFHIVE_SANDBOX, ['bwrap', 'docker'], 'bwrap'),
     sandboxImage: env.SURFHIVE_SANDBOX_IMAGE || 'surfhive-sandbox:{arch}',
+    artifactMaxBytes: int(env.SURFHIVE_ARTIFACT_MAX_BYTES, 8 * 1024 * 1024),
+    compileCacheBytes: int(env.SURFHIVE_COMPILE_CACHE_BYTES, 1024 * 1024 * 1024),
+    compileDeadlineMs: int(env.SURFHIVE_COMPILE_DEADLINE_MS, 25_000),
+    compileMemoryBytes: int(env.SURFHIVE_COMPILE_MEMORY_BYTES, 2 * 1024 * 1024 * 1024),
+    lbcAnswerMaxBytes: int(env.SURFHIVE_LBC_ANSWER_MAX_BYTES, 32 * 1024 * 1024),
+    lbcBodyLimit: int(env.SURFHIVE_LBC_BODY_LIMIT, 2 * 1024 * 1024),
+    jsonMaxDepth: int(env.SURFHIVE_JSON_MAX_DEPTH, 32),
+    jsonMaxItems: int(env.SURFHIVE_JSON_MAX_ITEMS, 20_000),
+    koConcurrency: int(env.SURFHIVE_KO_CONCURRENCY, 1),
+    koMaxBacklog: int(env.SURFHIVE_KO_MAX_BACKLOG, 8),
+    koDeadlineMs: int(env.SURFHIVE_KO_DEADLINE_MS, 25_000),
+    koRateLimit: int(env.SURFHIVE_KO_RATE_LIMIT, 30),
+    koMaxRows: int(env.SURFHIVE_KO_MAX_ROWS, 200_000),
+    publicUrl: publicUrl(env.SURFHIVE_PUBLIC_URL),
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const merged: Config = { ...base, ...defined };

@@ -7,6 +7,7 @@ import { funcsAndArrayDimsFromDwarf } from '../formats/dwarf/funcs.js';
 import { extractBtfSectionFromFile, readElfSectionsFromFile } from '../formats/elf/file-sections.js';
 import type { KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
+import type { ToolUse } from '../sandbox/tool-use.js';
 import { findModules, type ModuleFile, prepareModule } from './modules/find.js';
 import { rowsFromBtf } from './rows/from-btf.js';
 import { encodeBtfFromDwarf } from './tools.js';
@@ -27,24 +28,28 @@ export async function moduleRows(
   base: BaseBtf | undefined,
   workDir: string,
   skipStructNames: Set<string>,
+  tools?: ToolUse,
+  maxMemberVisits?: number,
 ): Promise<KernelRows> {
   const names = new Set((await readElfSectionsFromFile(mod.elfPath)).map((s) => s.name));
   if (names.has('.debug_info')) {
     const [raw, dwarf] = await Promise.all([
-      encodeBtfFromDwarf(mod.elfPath, path.join(workDir, `${mod.name}.btf`), base?.file),
-      funcsAndArrayDimsFromDwarf(mod.elfPath, { module: mod.name }),
+      encodeBtfFromDwarf(mod.elfPath, path.join(workDir, `${mod.name}.btf`), base?.file, tools),
+      funcsAndArrayDimsFromDwarf(mod.elfPath, { module: mod.name, tools }),
     ]);
     const rows = rowsFromBtf(parseBtf(raw, base?.btf), {
       module: mod.name,
       skipStructNames,
       arrayDims: dwarf.arrayDims,
+      maxMemberVisits,
     });
     rows.funcs = dwarf.funcs;
     return rows;
   }
   if (names.has('.BTF')) {
     const raw = await extractBtfSectionFromFile(mod.elfPath);
-    if (raw) return rowsFromBtf(parseBtf(raw, base?.btf), { module: mod.name, skipStructNames });
+    if (raw)
+      return rowsFromBtf(parseBtf(raw, base?.btf), { module: mod.name, skipStructNames, maxMemberVisits });
   }
   throw new SurfhiveError('BAD_INPUT_FILE', `module ${mod.name} has neither DWARF debug info nor BTF`);
 }

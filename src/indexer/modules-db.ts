@@ -7,6 +7,7 @@ import { extractBtfSectionFromFile } from '../formats/elf/file-sections.js';
 import { isModuleName } from '../hive/names.js';
 import { writeKernelDb } from '../kernel-db/db-file.js';
 import type { KernelRows } from '../kernel-db/rows.js';
+import type { ToolUse } from '../sandbox/tool-use.js';
 import { type BaseBtf, mergeRows, moduleRows } from './module-rows.js';
 import { findModules, prepareModule } from './modules/find.js';
 
@@ -35,10 +36,20 @@ export function checkUploadName(fileName: string): string {
  * and functions, as the `ko` command returns it. With the kernel's BTF as a
  * base, types the kernel already defines are left out.
  */
-export async function buildModulesDb(
-  uploads: UploadedModule[],
-  opts: { workDir: string; kernelBtfFile?: string | undefined },
-): Promise<Buffer> {
+export interface ModulesDbOptions {
+  workDir: string;
+  kernelBtfFile?: string | undefined;
+  /** The kernel's BTF already parsed (a long-lived builder parses it once per kernel). */
+  base?: BaseBtf | undefined;
+  /** The runner and deadline of pahole, the DWARF helper and decompressors; default bubblewrap. */
+  tools?: ToolUse;
+  /** Member rows the modules may produce in all (an upload's budget). */
+  maxMemberRows?: number;
+  /** Largest decompressed module. Default 256 MiB. */
+  maxModuleBytes?: number;
+}
+
+export async function buildModulesDb(uploads: UploadedModule[], opts: ModulesDbOptions): Promise<Buffer> {
   if (uploads.length === 0 || uploads.length > KO_LIMITS.files) {
     throw new SurfhiveError('INVALID_FIELD', `send between 1 and ${KO_LIMITS.files} module files`);
   }
@@ -51,12 +62,24 @@ export async function buildModulesDb(
   try {
     for (const u of uploads)
       await writeFile(path.join(inDir, checkUploadName(u.fileName)), u.data, { flag: 'wx' });
-    const base = opts.kernelBtfFile ? await loadBase(opts.kernelBtfFile) : undefined;
+    const base = opts.base ?? (opts.kernelBtfFile ? await loadBase(opts.kernelBtfFile) : undefined);
     const rows: KernelRows = { structs: [], types: [], funcs: [] };
+    let memberRows = 0;
     for (const file of await findModules(inDir)) {
-      const mod = await prepareModule(file, work, { maxBytes: 256 * 1024 * 1024 });
+      const mod = await prepareModule(file, work, {
+        maxBytes: opts.maxModuleBytes ?? 256 * 1024 * 1024,
+        tools: opts.tools,
+      });
       const skip = new Set(rows.structs.map((s) => s.name));
-      mergeRows(rows, await moduleRows(mod, base, work, skip));
+      const left = opts.maxMemberRows === undefined ? undefined : opts.maxMemberRows - memberRows;
+      const more = await moduleRows(mod, base, work, skip, opts.tools, left);
+      memberRows += more.structs.reduce((n, s) => n + s.members.length, 0);
+      if (opts.maxMemberRows !== undefined && memberRows > opts.maxMemberRows)
+        throw new SurfhiveError(
+          'BAD_INPUT_FILE',
+          `the modules flatten to more than ${opts.maxMemberRows} member rows`,
+        );
+      mergeRows(rows, more);
     }
     const dbFile = path.join(opts.workDir, 'modules.db');
     writeKernelDb(dbFile, withVoidPointerFirst(rows, base), { kind: 'modules' });
@@ -66,7 +89,8 @@ export async function buildModulesDb(
   }
 }
 
-async function loadBase(btfFile: string): Promise<BaseBtf | undefined> {
+/** The kernel's BTF as a split-BTF base, or undefined when the file holds none. */
+export async function loadBase(btfFile: string): Promise<BaseBtf | undefined> {
   const raw = await extractBtfSectionFromFile(btfFile).catch(() => undefined);
   return raw ? { btf: parseBtf(raw), file: btfFile } : undefined;
 }

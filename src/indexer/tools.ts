@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runTool, runToolOk } from '../sandbox/exec.js';
+import { runTool } from '../sandbox/exec.js';
+import { BWRAP_TOOLS, type ToolUse, toolTimeout } from '../sandbox/tool-use.js';
 import { packageRoot } from '../util/package-root.js';
 
 let cached: Promise<Record<string, string>> | undefined;
@@ -30,10 +31,30 @@ export function toolVersions(): Promise<Record<string, string>> {
 
 const PAHOLE_TIMEOUT_MS = 20 * 60_000;
 
-/** BTF encoded from DWARF by pahole, with the flags the kernel's own build passes; split on `baseBtf` when given. */
-export async function encodeBtfFromDwarf(elf: string, outFile: string, baseBtf?: string): Promise<Buffer> {
+/**
+ * BTF encoded from DWARF by pahole, with the flags the kernel's own build passes; split on `baseBtf`
+ * when given. pahole runs confined: it sees the input, the base and its output directory only.
+ */
+export async function encodeBtfFromDwarf(
+  elf: string,
+  outFile: string,
+  baseBtf?: string,
+  tools: ToolUse = BWRAP_TOOLS,
+): Promise<Buffer> {
   const args = ['-J', '--btf_gen_all', '-j', `--btf_encode_detached=${outFile}`];
   if (baseBtf) args.push(`--btf_base=${baseBtf}`);
-  await runToolOk('pahole', [...args, elf], { timeoutMs: PAHOLE_TIMEOUT_MS, cwd: path.dirname(outFile) });
+  const outDir = path.dirname(outFile);
+  await tools.runner.runOk('pahole', [...args, elf], {
+    timeoutMs: toolTimeout(tools, PAHOLE_TIMEOUT_MS),
+    signal: tools.signal,
+    confine: {
+      mounts: [
+        { source: outDir, dest: outDir, writable: true },
+        { source: elf, dest: elf },
+        ...(baseBtf ? [{ source: baseBtf, dest: baseBtf }] : []),
+      ],
+      chdir: outDir,
+    },
+  });
   return readFile(outFile);
 }

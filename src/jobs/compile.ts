@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import {
+  CompileBudget,
+  type CompileLimits,
+  compileLimits,
+  DEFAULT_COMPILE_LIMITS,
+} from '../compile/compile-budget.js';
 import { compileObject } from '../compile/compile-object.js';
 import { compileSharedObject } from '../compile/compile-shared-object.js';
 import { parseCompileFlags } from '../compile/flags.js';
-import { setJobSandboxMode } from '../compile/job-sandbox.js';
 import { HiveHeaders, type KernelHeaders } from '../compile/kernel-headers.js';
 import type { CompileOutcome } from '../compile/outcome.js';
 import { PchCache } from '../compile/pch-cache.js';
@@ -21,6 +26,7 @@ import type { Logger } from '../log/logger.js';
 import { BullQueue, redisConnection, startBullWorker } from '../queue/bullmq-queue.js';
 import { InlineQueue } from '../queue/inline-queue.js';
 import type { JobContext, JobQueue, Processor } from '../queue/types.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 
 export const COMPILE_QUEUE = 'compile';
 
@@ -38,6 +44,10 @@ export interface CompileProcessorDeps {
   workRoot: string;
   /** Precompiled lbc.h headers per kernel; none: every compile parses vmlinux.h. */
   pch?: PchCache;
+  /** The process's tool runner: every step runs under its sandbox policy. */
+  runner: ToolRunner;
+  /** One deadline, memory budget and artifact cap per job. */
+  limits?: CompileLimits;
 }
 
 /** Errors that are the user's (their program, their flags, their kernel choice): never retried. */
@@ -80,6 +90,9 @@ export const compileProcessor =
     try {
       const vmlinuxH = await deps.headers.vmlinuxH(data.arch, data.ver);
       const started = performance.now();
+      // The deadline starts once the kernel's headers are here: fetching them is not the user's time.
+      const budget = new CompileBudget(deps.limits ?? DEFAULT_COMPILE_LIMITS, job.signal);
+      const steps = { runner: deps.runner, budget, pch: deps.pch };
       const built =
         data.output === 'o'
           ? await compileObject({
@@ -88,7 +101,7 @@ export const compileProcessor =
               vmlinuxH,
               arch: data.arch,
               jobDir,
-              pch: deps.pch,
+              ...steps,
             }).then((r) => ({ file: r.object, clog: r.clog }))
           : await compileSharedObject({
               source: data.source,
@@ -97,8 +110,11 @@ export const compileProcessor =
               arch: data.arch,
               vmlinuxH,
               jobDir,
-              pch: deps.pch,
+              ...steps,
             }).then((r) => ({ file: r.sharedObject, clog: r.clog }));
+      // The steps wrote under a file-size limit; checked again before anything is stored.
+      if ((await stat(built.file)).size > budget.limits.artifactBytes)
+        throw budget.tooLarge(data.output === 'o' ? 'object' : 'shared object');
       const bytes = await readFile(built.file);
       const outcome: CompileOutcome = {
         status: 'completed',
@@ -123,23 +139,27 @@ export const compileProcessor =
     }
   };
 
+export interface CompileRunnerDeps {
+  headers: KernelHeaders;
+  results: ResultStore;
+  logger: Logger;
+  runner: ToolRunner;
+}
+
 /**
  * The processor every compile runner uses (the API's in-process pool and `surfhive worker`),
  * configured from `config`, logging each job on a child logger. Resolves to nothing: the
  * outcome is in `results`.
  */
-export function compileJobs(
-  config: Config,
-  deps: { headers: KernelHeaders; results: ResultStore; logger: Logger },
-): Processor<CompileJobData, void> {
-  setJobSandboxMode(
-    config.sandbox === 'docker' ? { kind: 'docker', image: config.sandboxImage } : { kind: 'bwrap' },
-  );
+export function compileJobs(config: Config, deps: CompileRunnerDeps): Processor<CompileJobData, void> {
+  const { runner, logger } = deps;
   const processor = compileProcessor({
     headers: deps.headers,
     results: deps.results,
     workRoot: path.join(config.workDir, 'compile'),
-    pch: config.pchCacheDir ? new PchCache({ dir: config.pchCacheDir, logger: deps.logger }) : undefined,
+    pch: config.pchCacheDir ? new PchCache({ dir: config.pchCacheDir, logger, runner }) : undefined,
+    runner,
+    limits: compileLimits(config),
   });
   return async (job) => {
     const log = deps.logger.child({ job: job.id, attempt: job.attempt });
@@ -158,7 +178,7 @@ export function compileJobs(
 export function startCompileWorker(
   config: Config & { redisUrl: string },
   connection: Redis,
-  deps: { headers: KernelHeaders; results: ResultStore; logger: Logger },
+  deps: CompileRunnerDeps,
 ): Worker {
   return startBullWorker(COMPILE_QUEUE, compileJobs(config, deps), {
     connection,
@@ -184,9 +204,10 @@ export interface CompileWiring {
 export async function wireCompile(
   config: Config,
   registry: HiveRegistry,
+  runner: ToolRunner,
   logger: Logger,
 ): Promise<CompileWiring> {
-  const cache = new CompileCache(config.compileCacheDir);
+  const cache = CompileCache.fromConfig(config);
   let queue: CompileQueue;
   let close: () => Promise<void>;
   if (config.redisUrl) {
@@ -205,6 +226,7 @@ export async function wireCompile(
       headers: new HiveHeaders(registry),
       results: new CacheStore(cache),
       logger,
+      runner,
     });
     queue = new InlineQueue(COMPILE_QUEUE, processor, { concurrency: config.compileConcurrency });
     close = () => queue.close();

@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { type Readable, Transform, type Writable } from 'node:stream';
 import { SurfhiveError } from '../errors/codes.js';
 import { runInDocker } from './docker-run.js';
+import { type Confinement, type SandboxPolicy, sandboxFor } from './policy.js';
 import { bwrapArgs, prlimitArgs, type ResourceLimits, type SandboxSpec } from './sandbox-spec.js';
 import { prepareUnprivileged, SANDBOX_GID, SANDBOX_UID } from './unprivileged.js';
 
@@ -306,4 +307,50 @@ export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOpt
   stdout.on('close', () => killTree());
 
   return { stdin: child.stdin, stdout, exited, kill: killTree };
+}
+
+/** Options of a confined run: the runner picks the sandbox and the host working directory. */
+export type ConfinedOptions = Omit<ExecOptions, 'sandbox' | 'cwd'> & { confine: Confinement };
+export type ConfinedStreamOptions = Omit<StreamToolOptions, 'sandbox' | 'cwd'> & { confine: Confinement };
+
+/**
+ * The runner of every tool that reads untrusted input (compiles, uploaded or
+ * downloaded modules, BTF, DWARF, archives). Its sandbox policy is chosen once,
+ * from the configuration, when the process starts; callers only say what the
+ * tool must see (a Confinement), never how it is confined.
+ */
+export class ToolRunner {
+  constructor(readonly policy: SandboxPolicy) {}
+
+  run(cmd: string, args: string[], opts: ConfinedOptions): Promise<ExecResult> {
+    return runTool(cmd, args, this.options(opts));
+  }
+
+  runOk(cmd: string, args: string[], opts: ConfinedOptions): Promise<ExecResult> {
+    return runToolOk(cmd, args, this.options(opts));
+  }
+
+  /**
+   * A streaming tool (decompressors). A container's attach stream has no
+   * backpressure, so under the docker policy these run in bubblewrap, with
+   * the same view: no mounts but their own, no network, nobody.
+   */
+  stream(cmd: string, args: string[], opts: ConfinedStreamOptions): ToolStream {
+    const { confine, ...rest } = opts;
+    return spawnToolStream(cmd, args, {
+      ...rest,
+      cwd: hostDirOf(confine),
+      sandbox: sandboxFor({ kind: 'bwrap' }, confine),
+    });
+  }
+
+  private options(opts: ConfinedOptions): ExecOptions {
+    const { confine, ...rest } = opts;
+    return { ...rest, cwd: hostDirOf(confine), sandbox: sandboxFor(this.policy, confine) };
+  }
+}
+
+/** The host directory shown as the sandbox's working directory (bubblewrap starts from it), if any. */
+function hostDirOf(c: Confinement): string | undefined {
+  return c.mounts.find((m) => m.dest === c.chdir)?.source;
 }

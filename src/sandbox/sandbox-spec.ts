@@ -59,12 +59,25 @@ const TOOLCHAIN_RO = [
 ];
 const USR_LINKS = ['bin', 'sbin', 'lib', 'lib64', 'lib32'];
 
+/**
+ * The devices a compiler needs, and nothing else: no terminals (/dev/tty,
+ * /dev/ptmx), whose reads block, and no shared memory.
+ */
+export const SANDBOX_DEVICES = ['null', 'zero', 'full', 'random', 'urandom'] as const;
+
+function devArgs(): string[] {
+  const args = ['--dir', '/dev'];
+  for (const d of SANDBOX_DEVICES) args.push('--dev-bind', `/dev/${d}`, `/dev/${d}`);
+  args.push('--symlink', '/proc/self/fd', '/dev/fd');
+  return args;
+}
+
 export function bwrapArgs(spec: Extract<SandboxSpec, { kind: 'bwrap' }>, cwd: string | undefined): string[] {
   const args = ['--die-with-parent', '--new-session', '--unshare-all', '--cap-drop', 'ALL'];
   if (spec.network) args.push('--share-net');
   for (const dir of TOOLCHAIN_RO) args.push('--ro-bind-try', dir, dir);
   for (const link of USR_LINKS) args.push('--symlink', `usr/${link}`, `/${link}`);
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  args.push('--proc', '/proc', '--tmpfs', '/tmp', ...devArgs());
   for (const dir of spec.readonly ?? []) args.push('--ro-bind', dir, dir);
   for (const dir of spec.writable) args.push('--bind', dir, dir);
   for (const b of spec.binds ?? []) args.push(b.writable ? '--bind' : '--ro-bind', b.source, b.dest);

@@ -13,7 +13,10 @@ import {
   startsWithLbcInclude,
 } from '../../src/compile/pch-fit.js';
 import { lbcToolchain } from '../../src/compile/toolchain.js';
+import { ToolRunner } from '../../src/sandbox/exec.js';
 import { fixtureSource, HOST_ARCH, hasKernelBtf, newJobDir, testKernel } from './lbc-env.js';
+
+const runner = new ToolRunner({ kind: 'bwrap' });
 
 t.test('which sources start with #include "lbc.h"', async (t) => {
   t.ok(startsWithLbcInclude('#include "lbc.h"\nint x;'));
@@ -46,7 +49,7 @@ if (!hasKernelBtf()) {
     const toolchain = lbcToolchain(HOST_ARCH);
     const pchDir = mkdtempSync(path.join(os.tmpdir(), 'surfhive-pch-'));
     t.teardown(() => rmSync(pchDir, { recursive: true, force: true }));
-    const cache = new PchCache({ dir: pchDir });
+    const cache = new PchCache({ dir: pchDir, runner });
     const compile = (source: string, flags: string[] = [], pch: PchCache | null = cache) =>
       compileObject({
         source,
@@ -60,7 +63,7 @@ if (!hasKernelBtf()) {
     const pchFiles = () => readdirSync(pchDir).filter((f) => f.endsWith('.pch'));
 
     t.test('concurrent builders (two caches, as two processes) end with one valid file', async (t) => {
-      const other = new PchCache({ dir: pchDir });
+      const other = new PchCache({ dir: pchDir, runner });
       const [a, b, c] = await Promise.all([
         cache.get(toolchain, kernel.vmlinuxH, ''),
         other.get(toolchain, kernel.vmlinuxH, ''),
@@ -148,14 +151,18 @@ if (!hasKernelBtf()) {
       t.ok(existsSync(r.object));
       rmSync(full);
       // A fresh cache (no memory of failures) rebuilds it.
-      const again = await compile(fixtureSource('hash_map'), [], new PchCache({ dir: pchDir }));
+      const again = await compile(fixtureSource('hash_map'), [], new PchCache({ dir: pchDir, runner }));
       t.equal(again.usedPch, true);
     });
 
     t.test('an unusable cache directory never fails a compile', async (t) => {
       const blocked = path.join(kernel.root, 'not-a-dir');
       writeFileSync(blocked, '');
-      const r = await compile(fixtureSource('hello'), [], new PchCache({ dir: path.join(blocked, 'pch') }));
+      const r = await compile(
+        fixtureSource('hello'),
+        [],
+        new PchCache({ dir: path.join(blocked, 'pch'), runner }),
+      );
       t.equal(r.usedPch, false);
     });
 
@@ -178,7 +185,7 @@ if (!hasKernelBtf()) {
     t.test('the cache keeps at most maxEntries files', async (t) => {
       const small = mkdtempSync(path.join(os.tmpdir(), 'surfhive-pch-small-'));
       t.teardown(() => rmSync(small, { recursive: true, force: true }));
-      const one = new PchCache({ dir: small, maxEntries: 1 });
+      const one = new PchCache({ dir: small, maxEntries: 1, runner });
       t.ok(await one.get(toolchain, kernel.vmlinuxH, ''));
       t.ok(await one.get(toolchain, kernel.vmlinuxH, '-std=gnu11'));
       t.equal(readdirSync(small).filter((f) => f.endsWith('.pch')).length, 1);

@@ -193,10 +193,11 @@ if (!hasKernelBtf()) {
     }).catch((e: unknown) => e);
     t.match(err, { kind: 'COMPILE_FAILED' });
     const clog = (err as { clog: string }).clog;
-    t.match(clog, /^bpf\.c:3: error: including an absolute path is not allowed$/m);
-    t.match(clog, /^bpf\.c:4: error: including from a parent directory is not allowed$/m);
-    t.match(clog, /^bpf\.c:6: error: a computed #include name is not allowed$/m);
-    t.match(clog, /^bpf\.c:7: error: including from a parent directory is not allowed$/m);
+    t.match(
+      clog,
+      /^bpf\.c:3:\d+: fatal error: '\/etc\/shadow' file not found/m,
+      'the sandbox has no such file',
+    );
     for (const line of passwdLines) t.notOk(clog.includes(line), 'no /etc/passwd line in the log');
     t.notOk(clog.includes(process.env.PATH ?? '\u0000'), 'no environment');
     t.notOk(existsSync(path.join(jobDir, 'bpf.o')));

@@ -1,6 +1,5 @@
 import t from 'tap';
 import { makeDescriptor, sourceHash } from '../../src/compile/descriptor.js';
-import { checkIncludes } from '../../src/compile/include-guard.js';
 import { findLbcMaps } from '../../src/compile/lbc-maps.js';
 import { isCompileFailure } from '../../src/compile/outcome.js';
 import { fixtureSource } from './lbc-env.js';
@@ -66,42 +65,4 @@ t.test('descriptor hash is sha256(source + env) like pylcc', async (t) => {
   t.same(Object.keys(d), ['hash', 'kern_version', 'arch', 'maps', 'ffi']);
   t.same(d.maps.m, { type: 'hash', fktype: 'u32', fvtype: 'u64', ktype: null, vtype: null });
   t.equal(d.hash, sourceHash('x-DA', ''));
-});
-
-t.test('include guard refuses host paths and computed includes', async (t) => {
-  const bad = [
-    '#include "/etc/passwd"',
-    '#include </etc/passwd>',
-    '  #  include "../secret.h"',
-    '#include "a/../../b.h"',
-    '#include_next "/etc/hosts"',
-    '#define P "/etc/passwd"\n#include P',
-    '#include \\\n "/etc/passwd"',
-    '#/* c */include "/etc/passwd"',
-    '#embed "/etc/passwd"',
-    '#import "/etc/passwd"',
-  ];
-  for (const src of bad) {
-    try {
-      checkIncludes(src);
-      t.fail(`accepted ${JSON.stringify(src)}`);
-    } catch (e) {
-      t.ok(isCompileFailure(e), `refused ${JSON.stringify(src)}`);
-      const clog = (e as { clog: string }).clog;
-      t.match(clog, /^bpf\.c:\d+: error: /);
-      t.notMatch(clog, /passwd|hosts|secret/);
-    }
-  }
-  const good = [
-    '#include "lbc.h"',
-    '#include <bpf/bpf_endian.h>',
-    '// #include "/etc/passwd"',
-    '/* #include "/etc/x" */',
-  ];
-  for (const src of good) t.doesNotThrow(() => checkIncludes(src), src);
-  try {
-    checkIncludes('#include "lbc.h"\n\n#include "/etc/passwd"\n');
-  } catch (e) {
-    t.match((e as { clog: string }).clog, /^bpf\.c:3: /, 'line number of the offending include');
-  }
 });

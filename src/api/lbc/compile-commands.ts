@@ -15,7 +15,7 @@ export const LBC_COMPILE_WAIT_MS = 28_000;
 export function compileCommand(service: CompileService, output: 'so' | 'o'): LbcCommand {
   const field = output === 'so' ? 'so' : 'obj';
   const failed = (log: string, clog = '') => ({ log, [field]: null, clog });
-  return async (req) => {
+  return async (req, ctx) => {
     const { code, env } = req.fields;
     if (typeof code !== 'string' || code.length === 0) return failed('bad code key.');
     if (env !== undefined && env !== null && typeof env !== 'string') return failed('bad env key.');
@@ -28,14 +28,19 @@ export function compileCommand(service: CompileService, output: 'so' | 'o'): Lbc
         ver: req.ver,
         output,
       });
-      status = await service.wait(submitted.id, LBC_COMPILE_WAIT_MS);
+      // One wait for the whole body: sixteen compiles in one request do not wait sixteen times.
+      status = await service.wait(submitted.id, Math.max(0, Math.floor(ctx.answerBy - performance.now())));
     } catch (err) {
       if (isSurfhiveError(err) && err.kind === 'KERNEL_NOT_FOUND') return failed('version not support.');
       if (isSurfhiveError(err) && err.statusCode < 500) return failed(err.message);
       throw err;
     }
     if (status.status === 'completed' && status.artifactPath) {
-      const bytes = await readFile(status.artifactPath);
+      // base64 grows by a third; the client's other objects share the same answer
+      if (Math.ceil(((status.artifact?.size ?? 0) * 4) / 3) + 1024 > ctx.answerRoom())
+        return failed('the answer would be too large; send fewer compile objects per request.');
+      const bytes = await readFile(status.artifactPath).catch(() => undefined);
+      if (!bytes) return failed('the compile result was evicted from the cache; try again.');
       return { log: 'ok.', [field]: bytes.toString('base64'), clog: status.clog ?? '' };
     }
     if (status.status === 'failed') return failed(status.error ?? 'compile failed.', status.clog);

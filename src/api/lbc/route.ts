@@ -1,8 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
+import { SurfhiveError } from '../../errors/codes.js';
 import type { HiveRegistry } from '../../hive/registry.js';
 import type { KernelLookup } from '../../lookup/kernel-lookup.js';
+import { type JsonShapeLimits, readJsonBody } from '../json-guard.js';
 import type { Metrics } from '../metrics.js';
+import { LBC_COMPILE_WAIT_MS } from './compile-commands.js';
 import { answerOne } from './dispatch.js';
 import { lbcFailure, lbcSuccess } from './envelope.js';
 import { LbcReplyMemo } from './reply-memo.js';
@@ -11,36 +14,77 @@ import type { LbcCommandTable, LbcContext } from './types.js';
 /** Clients send one object per body; a few more are allowed, not hundreds. */
 export const MAX_LBC_ITEMS = 16;
 
+const ANSWER_TOO_LARGE = Buffer.from(
+  JSON.stringify({ log: 'the answer would be too large; send fewer request objects per request.' }),
+);
+
 export interface LbcRouteOptions {
   commands: LbcCommandTable;
   lookup: KernelLookup;
   registry: HiveRegistry;
   metrics: Metrics;
+  /** Largest body: a `ko` upload. */
   bodyLimit: number;
+  /** Largest body of any other command. */
+  smallBodyLimit: number;
+  json: JsonShapeLimits;
+  /** Largest answer body; items past it are answered with a short refusal instead. */
+  answerMaxBytes: number;
 }
 
-function parseItems(body: unknown): unknown[] | string {
-  if (!Buffer.isBuffer(body) || body.length === 0)
-    return 'request body must be a JSON array of request objects.';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return 'request body is not valid JSON; send a JSON array of request objects.';
-  }
+/** A /lbc body as its parser leaves it: the JSON value (or why there is none) and its size. */
+export interface LbcBody {
+  /** The bytes as sent: the key of remembered whole replies. */
+  raw: Buffer;
+  parsed?: unknown;
+  invalid?: string;
+  bytes: number;
+}
+
+/** The `cmd` of each request object, as parsed (so `"\u006fbj"` is `obj`). */
+export const lbcCommandsOf = (body: unknown): string[] => {
+  const parsed = (body as LbcBody | undefined)?.parsed;
+  if (!Array.isArray(parsed)) return [];
+  return parsed.map((item) =>
+    item !== null && typeof item === 'object' && typeof (item as { cmd?: unknown }).cmd === 'string'
+      ? ((item as { cmd: string }).cmd as string)
+      : '',
+  );
+};
+
+function parseItems(body: LbcBody | undefined, smallLimit: number): unknown[] | string {
+  if (!body || body.bytes === 0) return 'request body must be a JSON array of request objects.';
+  if (body.invalid !== undefined) return body.invalid;
+  const parsed = body.parsed;
   if (!Array.isArray(parsed)) return 'request body must be a JSON array of request objects.';
   if (parsed.length > MAX_LBC_ITEMS) return `too many request objects (at most ${MAX_LBC_ITEMS}).`;
+  // Only module uploads may be large.
+  if (body.bytes > smallLimit && lbcCommandsOf(body).some((c) => c !== 'ko'))
+    throw new SurfhiveError('BODY_TOO_LARGE', `request body is too large (more than ${smallLimit} bytes)`);
   return parsed;
 }
 
 /** `POST /lbc`: the legacy protocol. Any content type (old clients send none), raw body, no schema work. */
 export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Promise<void> {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) =>
-    done(null, body),
-  );
+  // Any content type (old clients send none). The shape is checked while the body streams in; a
+  // body that is not JSON still gets the protocol's own answer.
   // Whole replies by body, for bodies answered entirely from the lookup answer cache.
   const replies = new LbcReplyMemo(opts.registry);
+  app.addContentTypeParser('*', (_request, payload, done) => {
+    readJsonBody(payload, opts.bodyLimit, opts.json).then(
+      (raw) => {
+        const body: LbcBody = { raw, bytes: raw.length };
+        try {
+          if (raw.length > 0) body.parsed = JSON.parse(raw.toString('utf8'));
+        } catch {
+          body.invalid = 'request body is not valid JSON; send a JSON array of request objects.';
+        }
+        done(null, body);
+      },
+      (err: Error) => done(err, undefined),
+    );
+  });
   app.post(
     '/lbc',
     {
@@ -56,21 +100,26 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
     },
     async (request, reply) => {
       reply.type('application/json');
+      const lbcBody = request.body as LbcBody | undefined;
       const t0 = performance.now();
-      const memo = Buffer.isBuffer(request.body) ? replies.get(request.body) : undefined;
+      const memo = lbcBody ? replies.get(lbcBody.raw) : undefined;
       if (memo) {
         const seconds = (performance.now() - t0) / 1000;
         for (const cmd of memo.cmds) opts.metrics.lbcDone(cmd, true, seconds);
         return reply.send(memo.payload);
       }
       const scan = replies.currentScan;
-      const items = parseItems(request.body);
+      const items = parseItems(lbcBody, opts.smallBodyLimit);
       if (typeof items === 'string') {
         opts.metrics.lbcDone('invalid', false, 0);
         return reply.send(lbcFailure(items));
       }
       let controller: AbortController | undefined;
+      let room = opts.answerMaxBytes;
       const ctx: LbcContext = {
+        answerRoom: () => room,
+        answerBy: performance.now() + LBC_COMPILE_WAIT_MS,
+        authorization: request.headers.authorization,
         lookup: opts.lookup,
         registry: opts.registry,
         log: request.log,
@@ -92,12 +141,14 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
         const t0 = performance.now();
         const out = await answerOne(item, opts.commands, ctx);
         opts.metrics.lbcDone(out.cmd, out.ok, (performance.now() - t0) / 1000);
-        bodies.push(out.body);
+        const body = out.body.length + 1 <= room ? out.body : ANSWER_TOO_LARGE;
+        room -= body.length + 1;
+        bodies.push(body);
         cmds.push(out.cmd);
-        memoable &&= out.ok && opts.lookup.isCurrentAnswer(out.body);
+        memoable &&= body === out.body && out.ok && opts.lookup.isCurrentAnswer(out.body);
       }
       const payload = lbcSuccess(bodies);
-      if (memoable) replies.set(request.body as Buffer, { payload, cmds }, scan);
+      if (memoable && lbcBody) replies.set(lbcBody.raw, { payload, cmds }, scan);
       return reply.send(payload);
     },
   );

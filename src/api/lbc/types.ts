@@ -18,6 +18,12 @@ export interface LbcContext {
   log: FastifyBaseLogger;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** performance.now() by which the whole answer is due: items that wait (compiles) share it. */
+  answerBy: number;
+  /** The request's Authorization header (commands that need a token check it). */
+  authorization: string | undefined;
+  /** Bytes the answer may still grow by: a command with a large payload checks it before reading one. */
+  answerRoom(): number;
 }
 
 /** A result object, or its JSON already serialized (cached answers). Must carry `log`. */

@@ -7,6 +7,8 @@ export interface RestDeps {
   lookup: KernelLookup;
   registry: HiveRegistry;
   metrics: Metrics;
+  /** SURFHIVE_PUBLIC_URL: the base URL generated scripts call back to (else a checked Host header). */
+  publicUrl?: string | undefined;
 }
 
 export const artifactKinds = (k: KernelEntry): ArtifactKind[] =>

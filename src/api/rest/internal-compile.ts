@@ -12,9 +12,6 @@ export interface InternalCompileDeps {
   workerTokenHashes: readonly string[];
 }
 
-/** Largest artifact a worker may return, before base64. */
-export const MAX_RETURNED_ARTIFACT = 48 * 1024 * 1024;
-
 const outcomeSchema = {
   type: 'object',
   required: ['status', 'clog'],
@@ -43,6 +40,8 @@ const outcomeSchema = {
  * with the artifact it describes, byte for byte.
  */
 export async function internalCompileRoutes(app: FastifyInstance, deps: InternalCompileDeps): Promise<void> {
+  // Largest artifact a worker may return is the cache's own cap (the cache refuses larger ones too).
+  const MAX_RETURNED_ARTIFACT = deps.cache.maxArtifactBytes;
   app.put<{ Params: { key: string }; Body: { outcome: CompileOutcome; artifact?: string } }>(
     '/internal/compile/:key',
     {

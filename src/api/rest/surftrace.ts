@@ -186,7 +186,11 @@ export async function surftraceRoutes(app: FastifyInstance, deps: RestDeps): Pro
           `stack=${stack}`,
           `duration=${duration}`,
         ].join('&');
-        return reply.type(SHELL).send(renderBootstrap(baseUrl(request), query));
+        // The script depends on the request (Host): no cache may keep it for someone else.
+        return reply
+          .header('cache-control', 'no-store')
+          .type(SHELL)
+          .send(renderBootstrap(deps.publicUrl ?? baseUrl(request), query));
       }
       const slash = kernel.indexOf('/');
       if (slash < 0) throw new SurfhiveError('INVALID_FIELD', 'kernel must be auto or ARCH/VER');

@@ -9,8 +9,11 @@ import { type Config, loadConfig } from '../../config/config.js';
 import { SurfhiveError } from '../../errors/codes.js';
 import { HiveRegistry } from '../../hive/registry.js';
 import { startCompileWorker } from '../../jobs/compile.js';
+import { STALE_SCRATCH_MS, sweepScratch } from '../../jobs/scratch-sweep.js';
 import { createLogger } from '../../log/logger.js';
 import { redisConnection } from '../../queue/bullmq-queue.js';
+import { ToolRunner } from '../../sandbox/exec.js';
+import { policyFromConfig } from '../../sandbox/policy.js';
 
 interface WorkerFlags {
   hive?: string;
@@ -52,18 +55,21 @@ async function runWorker(config: Config, onHiveDisk: boolean): Promise<void> {
     registry = new HiveRegistry(config.hive, { logger, watch: false, pollMs: 5_000 });
     await registry.start();
     headers = new HiveHeaders(registry);
-    results = new CacheStore(new CompileCache(config.compileCacheDir));
+    results = new CacheStore(CompileCache.fromConfig(config));
   } else {
     if (!config.workerToken)
       throw new SurfhiveError('INVALID_FIELD', 'a remote worker needs SURFHIVE_WORKER_TOKEN');
     headers = new ApiHeaders(config.apiUrl!, path.join(config.workDir, 'headers'));
     results = new ApiStore(config.apiUrl!, config.workerToken);
   }
+  const runner = new ToolRunner(policyFromConfig(config));
+  await sweepScratch([path.join(config.workDir, 'compile')], STALE_SCRATCH_MS, logger);
   const connection = redisConnection(config.redisUrl, 'worker');
   const worker = startCompileWorker({ ...config, redisUrl: config.redisUrl }, connection, {
     headers,
     results,
     logger,
+    runner,
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   logger.info({ concurrency: config.compileConcurrency, onHiveDisk }, 'worker ready');

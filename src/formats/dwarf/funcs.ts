@@ -1,5 +1,6 @@
 import { checkModuleName } from '../../hive/names.js';
 import type { FuncRow } from '../../kernel-db/rows.js';
+import type { ToolUse } from '../../sandbox/tool-use.js';
 import type { MemberArrayDims } from './array-dims.js';
 import type { DwarfFunc } from './dwfuncs-output.js';
 import { runDwfuncs } from './run-dwfuncs.js';
@@ -15,6 +16,8 @@ export interface DwarfReadOptions {
   /** `vm` for vmlinux, else the module name. */
   module: string;
   timeoutMs?: number;
+  /** The runner and job deadline the helper runs under; default bubblewrap. */
+  tools?: ToolUse;
 }
 
 function funcRows(funcs: DwarfFunc[], module: string): FuncRow[] {
@@ -36,7 +39,10 @@ function funcRows(funcs: DwarfFunc[], module: string): FuncRow[] {
  */
 export async function funcsFromDwarf(elfPath: string, opts: DwarfReadOptions): Promise<FuncRow[]> {
   const module = checkModuleName(opts.module);
-  return funcRows((await runDwfuncs(elfPath, { arrays: false, timeoutMs: opts.timeoutMs })).funcs, module);
+  return funcRows(
+    (await runDwfuncs(elfPath, { arrays: false, timeoutMs: opts.timeoutMs, tools: opts.tools })).funcs,
+    module,
+  );
 }
 
 /**
@@ -48,14 +54,15 @@ export async function funcsAndArrayDimsFromDwarf(
   opts: DwarfReadOptions,
 ): Promise<DwarfFacts> {
   const module = checkModuleName(opts.module);
-  const listing = await runDwfuncs(elfPath, { arrays: true, timeoutMs: opts.timeoutMs });
+  const listing = await runDwfuncs(elfPath, { arrays: true, timeoutMs: opts.timeoutMs, tools: opts.tools });
   return { funcs: funcRows(listing.funcs, module), arrayDims: listing.arrayDims };
 }
 
 /** Only the multi-dimensional array members (see funcsAndArrayDimsFromDwarf). */
 export async function arrayDimsFromDwarf(
   elfPath: string,
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; tools?: ToolUse } = {},
 ): Promise<MemberArrayDims[]> {
-  return (await runDwfuncs(elfPath, { arrays: true, timeoutMs: opts.timeoutMs })).arrayDims;
+  return (await runDwfuncs(elfPath, { arrays: true, timeoutMs: opts.timeoutMs, tools: opts.tools }))
+    .arrayDims;
 }

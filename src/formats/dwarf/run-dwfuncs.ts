@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SurfhiveError } from '../../errors/codes.js';
-import { runTool } from '../../sandbox/exec.js';
+import { BWRAP_TOOLS, type ToolUse, toolTimeout } from '../../sandbox/tool-use.js';
 import { nativeToolPath } from '../../util/package-root.js';
 import { type DwfuncsListing, parseDwfuncsListing } from './dwfuncs-output.js';
 
@@ -34,8 +34,9 @@ function exitError(code: number | null, signal: string | null): SurfhiveError {
  */
 export async function runDwfuncs(
   elfPath: string,
-  opts: { arrays: boolean; timeoutMs?: number | undefined },
+  opts: { arrays: boolean; timeoutMs?: number | undefined; tools?: ToolUse | undefined },
 ): Promise<DwfuncsListing> {
+  const tools = opts.tools ?? BWRAP_TOOLS;
   const tool = nativeToolPath('dwfuncs');
   if (!existsSync(tool))
     throw new SurfhiveError('TOOL_FAILED', 'the dwfuncs helper is not built (run scripts/build-native.sh)');
@@ -48,9 +49,18 @@ export async function runDwfuncs(
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'surfhive-dwfuncs-'));
   try {
     const outFile = path.join(tmp, 'funcs.tsv');
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const res = await runTool(tool, [...(opts.arrays ? ['-a'] : []), elfPath], {
+    const timeoutMs = toolTimeout(tools, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const res = await tools.runner.run(tool, [...(opts.arrays ? ['-a'] : []), elfPath], {
       timeoutMs,
+      signal: tools.signal,
+      // The helper and its input, nothing else; its listing streams out to a host-side file.
+      confine: {
+        mounts: [
+          { source: tool, dest: tool },
+          { source: elfPath, dest: elfPath },
+        ],
+        chdir: '/',
+      },
       stdoutFile: outFile,
       // the input is mapped whole: leave room for it above libdw's own needs
       limits: { memoryBytes: size + 2 * GIB, cpuSeconds: timeoutMs / 1000 + 5 },

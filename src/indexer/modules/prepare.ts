@@ -2,7 +2,7 @@ import { rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../../errors/codes.js';
 import { checkModuleName } from '../../hive/names.js';
-import { runTool } from '../../sandbox/exec.js';
+import { BWRAP_TOOLS, type ToolUse, toolTimeout } from '../../sandbox/tool-use.js';
 import type { ModuleFile } from './find.js';
 
 export interface PreparedModule {
@@ -15,6 +15,8 @@ export interface PrepareOptions {
   /** Largest decompressed module accepted (against compression bombs). Default 1 GiB. */
   maxBytes?: number;
   timeoutMs?: number;
+  /** The runner and job deadline the decompressor runs under; default bubblewrap. */
+  tools?: ToolUse;
 }
 
 const DEFAULT_MAX_BYTES = 1024 ** 3;
@@ -39,7 +41,8 @@ export async function prepareModule(
   const name = checkModuleName(file.name);
   if (file.compression === 'none') return { name, elfPath: file.path };
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const tools = opts.tools ?? BWRAP_TOOLS;
+  const timeoutMs = toolTimeout(tools, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const out = path.join(workDir, `${name}.ko`);
   const link = `${out}.xz`;
   await rm(out, { force: true });
@@ -47,8 +50,17 @@ export async function prepareModule(
   if (file.compression === 'xz') await symlink(file.path, link);
   const [cmd, args] = decompressCommand(file, link, out);
   try {
-    const res = await runTool(cmd, args, {
-      cwd: workDir,
+    const inputDir = path.dirname(file.path);
+    const res = await tools.runner.run(cmd, args, {
+      // The compressed file's directory (read-only) and the output directory: nothing else.
+      confine: {
+        mounts: [
+          ...(inputDir === workDir ? [] : [{ source: inputDir, dest: inputDir }]),
+          { source: workDir, dest: workDir, writable: true },
+        ],
+        chdir: workDir,
+      },
+      signal: tools.signal,
       timeoutMs,
       limits: { fileBytes: maxBytes, cpuSeconds: timeoutMs / 1000 + 5 },
     });

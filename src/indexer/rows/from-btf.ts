@@ -25,6 +25,8 @@ export interface RowsFromBtfOptions {
    * member and the element counts agree.
    */
   arrayDims?: readonly MemberArrayDims[];
+  /** Member visits the struct rows may cost in all (an upload's budget is far below a kernel's). */
+  maxMemberVisits?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export function rowsFromBtf(btf: Btf, opts: RowsFromBtfOptions): KernelRows {
   const dims = opts.arrayDims?.length ? new ArrayDimsIndex(opts.arrayDims) : undefined;
   const ctx = rowContext(btf, opts.pointerSize, dims);
   return {
-    structs: structRows(ctx, opts.skipStructNames),
+    structs: structRows(ctx, opts.skipStructNames, opts.maxMemberVisits),
     types: typeRows(ctx),
     funcs: funcRows(ctx, opts.module, opts.ignoreLinkage ?? false),
   };

@@ -10,10 +10,14 @@ export const MAX_MEMBER_VISITS = 30_000_000;
  * definition wins: `struct NAME`, `union NAME`, or the typedef name for a
  * typedef (chain) of an anonymous struct/union. Names in `skip` are left out.
  */
-export function structRows(ctx: RowContext, skip: ReadonlySet<string> = new Set()): StructRow[] {
+export function structRows(
+  ctx: RowContext,
+  skip: ReadonlySet<string> = new Set(),
+  maxMemberVisits = MAX_MEMBER_VISITS,
+): StructRow[] {
   const rows: StructRow[] = [];
   const seen = new Set<string>();
-  const budget: FlattenBudget = { remaining: MAX_MEMBER_VISITS };
+  const budget: FlattenBudget = { remaining: maxMemberVisits };
   for (const t of ctx.btf.types) {
     let name: string;
     let body = t;
