@@ -16,10 +16,13 @@ import { restRoutes } from './api/rest/index.js';
 import { ingestRoutes } from './api/rest/ingest.js';
 import { internalCompileRoutes } from './api/rest/internal-compile.js';
 import { openApiRoutes, registerOpenApi } from './api/rest/openapi.js';
+import { releaseRoutes } from './api/rest/releases.js';
 import { webRoutes } from './api/web.js';
 import type { CompileService } from './compile/service.js';
 import type { Config } from './config/config.js';
 import { HiveRegistry, type RegistryOptions } from './hive/registry.js';
+import { parseMirrorArgs } from './ingest/catalog.js';
+import { loadCatalog } from './ingest/catalog-file.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { KernelLookup } from './lookup/kernel-lookup.js';
 import { packageRoot } from './util/package-root.js';
@@ -97,7 +100,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     events: metrics.lookupEvents,
   });
   const compile = await wireCompile(config, registry, logger);
-  const ingest = await ingestQueue(config, config.hive, logger, { onPublished: () => registry.refresh() });
+  const catalog = loadCatalog(config.catalogFile);
+  const mirrors = parseMirrorArgs(config.mirrors);
+  const ingest = await ingestQueue(config, config.hive, logger, {
+    catalog,
+    mirrors,
+    onPublished: () => registry.refresh(),
+  });
   const lbcCommands: LbcCommandTable = {
     ...lookupLbcCommands(),
     ko: koCommand(config.workDir),
@@ -164,6 +173,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(
     async (api) =>
       ingestRoutes(api, { queue: ingest.queue, operatorTokenHashes: config.operatorTokenHashes }),
+    { prefix: '/api/v1' },
+  );
+  await app.register(
+    async (api) => releaseRoutes(api, { catalog, mirrors, releaseOrder: config.releaseOrder }),
     { prefix: '/api/v1' },
   );
   await app.register(webRoutes);

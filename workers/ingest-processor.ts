@@ -17,7 +17,7 @@ import { type ExtractedKernel, extractKernel } from '../src/ingest/extract.js';
 import type { ExtractCaps } from '../src/ingest/extract-policy.js';
 import { showUrl, TransientError } from '../src/ingest/http.js';
 import type { IndexFetchOptions } from '../src/ingest/index-fetch.js';
-import { resolvePackage } from '../src/ingest/resolve.js';
+import { resolveInOrder } from '../src/ingest/resolve-in-order.js';
 import type { RetryPolicy } from '../src/ingest/retry.js';
 import { readKernelMeta } from '../src/kernel-db/read-meta.js';
 import type { Logger } from '../src/log/logger.js';
@@ -36,6 +36,8 @@ export interface IngestJobData {
   force?: boolean;
   /** Also extract and index the module debug files (slow: one pahole run per module). */
   modules?: boolean;
+  /** Releases tried after `release` when its mirrors lack the version (a shared `uname -r` suffix). */
+  alsoTry?: string[];
 }
 
 export interface IngestTimings {
@@ -60,6 +62,8 @@ export interface IngestDeps {
   hive: string;
   logger: Logger;
   catalog?: Catalog;
+  /** The server's mirror overrides; a job's own mirrors win over them. */
+  mirrors?: MirrorOverrides;
   download?: Omit<DownloadOptions, 'signal' | 'onProgress'>;
   fetch?: Partial<IndexFetchOptions>;
   retry?: Partial<RetryPolicy>;
@@ -88,6 +92,7 @@ export function checkIngestData(raw: IngestJobData): IngestJobData {
     keepPackage: raw.keepPackage !== false,
     force: raw.force === true,
     modules: raw.modules === true,
+    alsoTry: (Array.isArray(raw.alsoTry) ? raw.alsoTry : []).slice(0, 8).map(checkRelease),
   };
 }
 
@@ -107,11 +112,10 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
 
   await report.log(`resolving ${data.release} ${data.version} (${data.arch})`);
   report.phase('resolve');
-  const cand = await resolvePackage({
-    release: data.release,
+  const cand = await resolveInOrder([data.release, ...(data.alsoTry ?? [])], {
     version: data.version,
     arch: data.arch,
-    mirrors: data.mirrors,
+    mirrors: { ...deps.mirrors, ...data.mirrors },
     catalog: deps.catalog,
     signal: job.signal,
     fetch: deps.fetch,

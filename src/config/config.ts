@@ -58,6 +58,18 @@ export interface Config {
   sandbox: 'bwrap' | 'docker';
   /** The image of the per-step compile containers (docker/sandbox.Dockerfile); `{arch}` becomes the target arch. */
   sandboxImage: string;
+  /** Where a `uname -r` suffix is shared (el8: centos, rocky, alma, oracle), releases tried first, in order. */
+  releaseOrder: string[];
+  /** A JSON catalog merged over the built-in one (a release it names replaces the built-in entry). */
+  catalogFile: string | undefined;
+  /** `RELEASE=URL` / `RELEASE.BASE=URL` mirror overrides for REST ingest and provisioning. */
+  mirrors: string[];
+  /** A lookup, compile or download for a missing kernel queues its ingest from the release's mirror. */
+  autoIngest: boolean;
+  /** A kernel no mirror offers is not looked for again for this long, ms. */
+  autoIngestNegativeMs: number;
+  /** Largest kernel upload (PUT /api/v1/kernels/...), bytes. */
+  uploadLimit: number;
 }
 
 const int = (v: string | undefined, dflt: number) => {
@@ -81,6 +93,17 @@ const sha256List = (v: string | undefined, name = 'SURFHIVE_OPERATOR_TOKEN_HASHE
     .filter((s) => s !== '');
   for (const s of items)
     if (!/^[0-9a-f]{64}$/.test(s)) throw new Error(`${name} must list sha256 hex digests, comma-separated`);
+  return items;
+};
+
+const nameList = (v: string | undefined, name: string) => {
+  const items = (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const s of items)
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(s))
+      throw new Error(`${name} must list release names, comma-separated`);
   return items;
 };
 
@@ -120,6 +143,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     shutdownDeadlineMs: int(env.SURFHIVE_SHUTDOWN_DEADLINE_MS, 30_000),
     sandbox: oneOf('SURFHIVE_SANDBOX', env.SURFHIVE_SANDBOX, ['bwrap', 'docker'], 'bwrap'),
     sandboxImage: env.SURFHIVE_SANDBOX_IMAGE || 'surfhive-sandbox:{arch}',
+    releaseOrder: nameList(env.SURFHIVE_RELEASE_ORDER, 'SURFHIVE_RELEASE_ORDER'),
+    catalogFile: env.SURFHIVE_CATALOG ? path.resolve(env.SURFHIVE_CATALOG) : undefined,
+    mirrors: (env.SURFHIVE_MIRRORS ?? '').split(/[\s,]+/).filter((s) => s !== ''),
+    autoIngest: oneOf('SURFHIVE_AUTO_INGEST', env.SURFHIVE_AUTO_INGEST, ['on', 'off'], 'off') === 'on',
+    autoIngestNegativeMs: int(env.SURFHIVE_AUTO_INGEST_NEGATIVE_MS, 30 * 60_000),
+    uploadLimit: int(env.SURFHIVE_UPLOAD_LIMIT, 2 * 1024 * 1024 * 1024),
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const merged: Config = { ...base, ...defined };
