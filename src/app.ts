@@ -16,6 +16,7 @@ import { restRoutes } from './api/rest/index.js';
 import { ingestRoutes } from './api/rest/ingest.js';
 import { internalCompileRoutes } from './api/rest/internal-compile.js';
 import { openApiRoutes, registerOpenApi } from './api/rest/openapi.js';
+import { provisionRoutes } from './api/rest/provision.js';
 import { releaseRoutes } from './api/rest/releases.js';
 import { webRoutes } from './api/web.js';
 import type { CompileService } from './compile/service.js';
@@ -25,6 +26,7 @@ import { parseMirrorArgs } from './ingest/catalog.js';
 import { loadCatalog } from './ingest/catalog-file.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { KernelLookup } from './lookup/kernel-lookup.js';
+import { provisionMissingKernels } from './provision/provisioner.js';
 import { packageRoot } from './util/package-root.js';
 import { wireCompile } from './wiring/compile.js';
 import { ingestQueue } from './wiring/ingest.js';
@@ -94,12 +96,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   const metrics = createMetrics();
   const registry = new HiveRegistry(config.hive, { ...opts.registryOptions, logger });
-  const lookup = new KernelLookup(registry, {
-    dbCacheSize: config.dbCacheSize,
-    answerCacheBytes: opts.answerCacheBytes,
-    events: metrics.lookupEvents,
-  });
-  const compile = await wireCompile(config, registry, logger);
   const catalog = loadCatalog(config.catalogFile);
   const mirrors = parseMirrorArgs(config.mirrors);
   const ingest = await ingestQueue(config, config.hive, logger, {
@@ -107,6 +103,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     mirrors,
     onPublished: () => registry.refresh(),
   });
+  const onMissingKernel = config.autoIngest
+    ? provisionMissingKernels(config, ingest.queue, catalog, logger)
+    : undefined;
+  const lookup = new KernelLookup(registry, {
+    dbCacheSize: config.dbCacheSize,
+    answerCacheBytes: opts.answerCacheBytes,
+    events: metrics.lookupEvents,
+    onMissingKernel,
+  });
+  const compile = await wireCompile(config, registry, logger, onMissingKernel);
   const lbcCommands: LbcCommandTable = {
     ...lookupLbcCommands(),
     ko: koCommand(config.workDir),
@@ -176,7 +182,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     { prefix: '/api/v1' },
   );
   await app.register(
-    async (api) => releaseRoutes(api, { catalog, mirrors, releaseOrder: config.releaseOrder }),
+    async (api) => {
+      await releaseRoutes(api, { catalog, mirrors, releaseOrder: config.releaseOrder });
+      if (config.autoIngest) await provisionRoutes(api, { queue: ingest.queue });
+    },
     { prefix: '/api/v1' },
   );
   await app.register(webRoutes);

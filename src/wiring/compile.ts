@@ -7,7 +7,7 @@ import { PchCache } from '../compile/pch-cache.js';
 import type { CompileJobData } from '../compile/request.js';
 import { CompileCache } from '../compile/result-cache.js';
 import { CacheStore } from '../compile/result-store.js';
-import { CompileService } from '../compile/service.js';
+import { CompileService, type CompileServiceOptions } from '../compile/service.js';
 import type { Config } from '../config/config.js';
 import type { HiveRegistry } from '../hive/registry.js';
 import type { Logger } from '../log/logger.js';
@@ -34,6 +34,7 @@ export async function wireCompile(
   config: Config,
   registry: HiveRegistry,
   logger?: Logger,
+  onMissingKernel?: CompileServiceOptions['onMissingKernel'],
 ): Promise<CompileWiring> {
   setJobSandboxMode(
     config.sandbox === 'docker' ? { kind: 'docker', image: config.sandboxImage } : { kind: 'bwrap' },
@@ -62,7 +63,13 @@ export async function wireCompile(
     queue = new InlineQueue(COMPILE_QUEUE, processor, { concurrency: config.compileConcurrency });
     close = () => queue.close();
   }
-  const service = new CompileService({ queue, cache, registry, maxBacklog: config.maxCompileBacklog });
+  const service = new CompileService({
+    queue,
+    cache,
+    registry,
+    maxBacklog: config.maxCompileBacklog,
+    onMissingKernel,
+  });
   return { service, queue, cache, close };
 }
 

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { SurfhiveError } from '../../errors/index.js';
 import { type ArtifactKind, artifactPath } from '../../hive/layout.js';
@@ -89,6 +90,8 @@ export async function downloadRoutes(app: FastifyInstance, deps: RestDeps): Prom
       const ver = file.slice('info-'.length, -'.db'.length);
       if (!isVer(ver)) throw new SurfhiveError('INVALID_FIELD', 'not a kernel database name');
       const full = artifactPath(deps.registry.hive, { arch, release, ver }, 'db');
+      // a kernel missing everywhere may be provisioned (KERNEL_PREPARING) or is KERNEL_NOT_FOUND
+      if (!(await stat(full).catch(() => undefined))) await deps.lookup.kernel(arch, ver);
       return sendHiveFile(request, reply, full, 'application/vnd.sqlite3');
     },
   );

@@ -7,6 +7,7 @@ import { recoverHive } from '../../hive/publish.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 
 interface ServeFlags {
+  mirror: string[];
   hive?: string;
   port?: string;
   host?: string;
@@ -19,12 +20,19 @@ export function registerServe(program: Command): void {
     .option('--hive <dir>', 'hive directory (env SURFHIVE_HIVE, default ./hive)')
     .option('--port <n>', 'TCP port (env SURFHIVE_PORT, default 7655)')
     .option('--host <addr>', 'listen address (env SURFHIVE_HOST, default 0.0.0.0)')
+    .option(
+      '--mirror <RELEASE=URL>',
+      'mirror for REST ingest and provisioning (repeatable, after SURFHIVE_MIRRORS; RELEASE.BASE=URL for one base)',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
     .action(async (flags: ServeFlags) => {
-      const config = loadConfig(process.env, {
+      const loaded = loadConfig(process.env, {
         hive: flags.hive,
         host: flags.host,
         port: flags.port === undefined ? undefined : Number(flags.port),
       });
+      const config = { ...loaded, mirrors: [...loaded.mirrors, ...flags.mirror] };
       const logger = createLogger(config.logLevel);
       await serve(config, logger);
     });
