@@ -18,6 +18,7 @@ import { internalCompileRoutes } from './api/rest/internal-compile.js';
 import { openApiRoutes, registerOpenApi } from './api/rest/openapi.js';
 import { provisionRoutes } from './api/rest/provision.js';
 import { releaseRoutes } from './api/rest/releases.js';
+import { uploadRoutes } from './api/rest/upload.js';
 import { webRoutes } from './api/web.js';
 import type { CompileService } from './compile/service.js';
 import type { Config } from './config/config.js';
@@ -186,6 +187,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       await releaseRoutes(api, { catalog, mirrors, releaseOrder: config.releaseOrder });
       if (config.autoIngest) await provisionRoutes(api, { queue: ingest.queue });
     },
+    { prefix: '/api/v1' },
+  );
+  await app.register(
+    async (api) =>
+      uploadRoutes(api, {
+        registry,
+        operatorTokenHashes: config.operatorTokenHashes,
+        limit: config.uploadLimit,
+        logger,
+      }),
     { prefix: '/api/v1' },
   );
   await app.register(webRoutes);
