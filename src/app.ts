@@ -18,17 +18,23 @@ import { restRoutes } from './api/rest/index.js';
 import { ingestRoutes } from './api/rest/ingest.js';
 import { internalCompileRoutes } from './api/rest/internal-compile.js';
 import { openApiRoutes, registerOpenApi } from './api/rest/openapi.js';
+import { provisionRoutes } from './api/rest/provision.js';
+import { releaseRoutes } from './api/rest/releases.js';
+import { uploadRoutes } from './api/rest/upload.js';
 import { webRoutes } from './api/web.js';
 import type { CompileService } from './compile/service.js';
 import type { Config } from './config/config.js';
 import { CoreCheckService } from './corecheck/service.js';
 import { HiveRegistry, type RegistryOptions } from './hive/registry.js';
+import { parseMirrorArgs } from './ingest/catalog.js';
+import { loadCatalog } from './ingest/catalog-file.js';
 import { wireCompile } from './jobs/compile.js';
 import { ingestQueue } from './jobs/ingest.js';
 import { STALE_SCRATCH_MS, scratchDirs, sweepScratch } from './jobs/scratch-sweep.js';
 import { KoPool } from './ko/ko-pool.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { KernelLookup } from './lookup/kernel-lookup.js';
+import { provisionMissingKernels } from './provision/provisioner.js';
 import { ToolRunner } from './sandbox/exec.js';
 import { policyFromConfig } from './sandbox/policy.js';
 import { packageRoot } from './util/package-root.js';
@@ -103,14 +109,25 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   const metrics = createMetrics({ exposition: opts.clusterWorker ? clusterMetricsText : undefined });
   const registry = new HiveRegistry(config.hive, { ...opts.registryOptions, logger });
+  const catalog = loadCatalog(config.catalogFile);
+  const mirrors = parseMirrorArgs(config.mirrors);
+  const ingest = await ingestQueue(config, config.hive, logger, {
+    catalog,
+    mirrors,
+    onPublished: () => registry.refresh(),
+  });
+  const onMissingKernel = config.autoIngest
+    ? provisionMissingKernels(config, ingest.queue, catalog, logger)
+    : undefined;
   const lookup = new KernelLookup(registry, {
     dbCacheSize: config.dbCacheSize,
     answerCacheBytes: opts.answerCacheBytes,
     events: metrics.lookupEvents,
+    onMissingKernel,
   });
   // The sandbox policy of every tool that reads untrusted input, chosen here once.
   const runner = new ToolRunner(policyFromConfig(config));
-  const compile = await wireCompile(config, registry, runner, logger);
+  const compile = await wireCompile(config, registry, runner, logger, onMissingKernel);
   const ko = new KoPool({
     policy: runner.policy,
     workRoot: path.join(config.workDir, 'ko'),
@@ -120,7 +137,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     maxMemberRows: config.koMaxRows,
     logger,
   });
-  const ingest = await ingestQueue(config, config.hive, logger, { onPublished: () => registry.refresh() });
   const core = new CoreCheckService({ registry, workDir: config.workDir, logger });
   const lbcCommands: LbcCommandTable = {
     ...lookupLbcCommands(),
@@ -207,6 +223,23 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(async (api) => coreRoutes(api, { core, compile: compile.service }), {
     prefix: '/api/v1',
   });
+  await app.register(
+    async (api) => {
+      await releaseRoutes(api, { catalog, mirrors, releaseOrder: config.releaseOrder });
+      if (config.autoIngest) await provisionRoutes(api, { queue: ingest.queue });
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(
+    async (api) =>
+      uploadRoutes(api, {
+        registry,
+        operatorTokenHashes: config.operatorTokenHashes,
+        limit: config.uploadLimit,
+        logger,
+      }),
+    { prefix: '/api/v1' },
+  );
   await app.register(webRoutes);
   if (docs) await app.register(openApiRoutes);
   return app;

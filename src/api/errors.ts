@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSurfhiveError, SurfhiveError } from '../errors/codes.js';
+import { preparingLocation } from '../provision/preparing.js';
 import { lbcFailure } from './lbc/envelope.js';
 import { retryAfterOf } from './retry-after.js';
 
@@ -59,6 +60,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     const safe = toSafeError(err, request);
     const retryAfter = retryAfterOf(safe);
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+    const location = preparingLocation(safe);
+    if (location) reply.header('location', location);
     if (request.routeOptions.config?.lbc) {
       // The legacy envelope answers 200, except where the status itself tells the client to back off.
       const shed = safe.statusCode === 429 || safe.statusCode === 503;

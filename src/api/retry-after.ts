@@ -6,6 +6,7 @@ const DEFAULT_RETRY_AFTER: Partial<Record<ErrorName, number>> = {
   RATE_LIMITED: 1,
   QUEUE_FULL: 10,
   UNAVAILABLE: 5,
+  KERNEL_PREPARING: 30,
 };
 
 type WithRetry = SurfhiveError & { retryAfterSec?: number };

@@ -32,6 +32,8 @@ export interface CompileServiceOptions {
   registry: HiveRegistry;
   /** Jobs waiting or running past which new compiles are refused (503). */
   maxBacklog: number;
+  /** Called when the kernel is missing; may throw instead (KERNEL_PREPARING when provisioning). */
+  onMissingKernel?: (arch: CompileRequest['arch'], ver: string) => Promise<void>;
 }
 
 /**
@@ -48,7 +50,10 @@ export class CompileService {
     if (res.status === 'conflict')
       throw new SurfhiveError('KERNEL_CONFLICT', `kernel ${req.ver} is ambiguous in the hive`);
     const head = res.status === 'ok' ? res.kernel.artifacts.head?.path : undefined;
-    if (!head) throw new SurfhiveError('KERNEL_NOT_FOUND', 'version not support.');
+    if (!head) {
+      if (res.status === 'missing') await this.opts.onMissingKernel?.(req.arch, req.ver);
+      throw new SurfhiveError('KERNEL_NOT_FOUND', 'version not support.');
+    }
     const key = compileKey(req, await kernelHeaderId(head), await toolchainId(lbcToolchain(req.arch)));
     const cached = await this.fromCache(key, true);
     if (cached) return cached;

@@ -89,6 +89,18 @@ export interface Config {
   koMaxRows: number;
   /** The URL clients reach this server at (the `kernel=auto` script calls back to it); unset: a checked Host header. */
   publicUrl: string | undefined;
+  /** Where a `uname -r` suffix is shared (el8: centos, rocky, alma, oracle), releases tried first, in order. */
+  releaseOrder: string[];
+  /** A JSON catalog merged over the built-in one (a release it names replaces the built-in entry). */
+  catalogFile: string | undefined;
+  /** `RELEASE=URL` / `RELEASE.BASE=URL` mirror overrides for REST ingest and provisioning. */
+  mirrors: string[];
+  /** A lookup, compile or download for a missing kernel queues its ingest from the release's mirror. */
+  autoIngest: boolean;
+  /** A kernel no mirror offers is not looked for again for this long, ms. */
+  autoIngestNegativeMs: number;
+  /** Largest kernel upload (PUT /api/v1/kernels/...), bytes. */
+  uploadLimit: number;
 }
 
 const int = (v: string | undefined, dflt: number) => {
@@ -137,6 +149,16 @@ function publicUrl(v: string | undefined): string | undefined {
     throw new Error('SURFHIVE_PUBLIC_URL must be an http(s) URL without query, fragment or credentials');
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
+const nameList = (v: string | undefined, name: string) => {
+  const items = (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const s of items)
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(s))
+      throw new Error(`${name} must list release names, comma-separated`);
+  return items;
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const hive = path.resolve(overrides.hive ?? env.SURFHIVE_HIVE ?? './hive');
@@ -189,6 +211,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     koRateLimit: int(env.SURFHIVE_KO_RATE_LIMIT, 30),
     koMaxRows: int(env.SURFHIVE_KO_MAX_ROWS, 200_000),
     publicUrl: publicUrl(env.SURFHIVE_PUBLIC_URL),
+    releaseOrder: nameList(env.SURFHIVE_RELEASE_ORDER, 'SURFHIVE_RELEASE_ORDER'),
+    catalogFile: env.SURFHIVE_CATALOG ? path.resolve(env.SURFHIVE_CATALOG) : undefined,
+    mirrors: (env.SURFHIVE_MIRRORS ?? '').split(/[\s,]+/).filter((s) => s !== ''),
+    autoIngest: oneOf('SURFHIVE_AUTO_INGEST', env.SURFHIVE_AUTO_INGEST, ['on', 'off'], 'off') === 'on',
+    autoIngestNegativeMs: int(env.SURFHIVE_AUTO_INGEST_NEGATIVE_MS, 30 * 60_000),
+    uploadLimit: int(env.SURFHIVE_UPLOAD_LIMIT, 2 * 1024 * 1024 * 1024),
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const merged: Config = { ...base, ...defined };

@@ -1,5 +1,7 @@
 /** The one list of coded errors. REST clients see `{statusCode, code, error, message}`. */
 export const ERRORS = {
+  /** Not an error to the client: the kernel is being ingested; retry later (Retry-After, job URL). */
+  KERNEL_PREPARING: { status: 202, text: 'Accepted' },
   BAD_REQUEST: { status: 400, text: 'Bad Request' },
   INVALID_FIELD: { status: 400, text: 'Bad Request' },
   BODY_TOO_LARGE: { status: 413, text: 'Payload Too Large' },

@@ -58,7 +58,7 @@ async function isAbandoned(txDir: string): Promise<boolean> {
 export async function withKernelLock<T>(
   hive: string,
   key: KernelKey,
-  activity: 'built' | 'ingested',
+  activity: 'built' | 'ingested' | 'removed',
   fn: () => Promise<T>,
 ): Promise<T> {
   const dir = stagingRoot(hive);

@@ -16,6 +16,14 @@ export const CATALOG_DATA: Catalog = {
     repos: [
       {
         kind: 'repodata',
+        path: '23/os/{arch}/debug',
+      },
+      {
+        kind: 'repodata',
+        path: '23/updates/{arch}/debug',
+      },
+      {
+        kind: 'repodata',
         path: '8.10/BaseOS/{arch}/debug',
       },
       {
@@ -87,6 +95,7 @@ export const CATALOG_DATA: Catalog = {
     ],
     vmlinux: 'usr/lib/debug/lib/modules/{kver}/vmlinux',
     modules: 'usr/lib/debug/lib/modules/{kver}',
+    uname: ['\\.an(7|8|23)(_[0-9]+)?(\\.(x86_64|aarch64))?$'],
   },
   alinux: {
     format: 'rpm',
@@ -94,6 +103,14 @@ export const CATALOG_DATA: Catalog = {
       default: 'https://mirrors.aliyun.com/alinux',
     },
     repos: [
+      {
+        kind: 'repodata',
+        path: '4/os/{arch}/debug',
+      },
+      {
+        kind: 'repodata',
+        path: '4/updates/{arch}/debug',
+      },
       {
         kind: 'repodata',
         path: '3/plus/{arch}/debug',
@@ -123,6 +140,7 @@ export const CATALOG_DATA: Catalog = {
     ],
     vmlinux: 'usr/lib/debug/lib/modules/{kver}/vmlinux',
     modules: 'usr/lib/debug/lib/modules/{kver}',
+    uname: ['\\.al(7|8)(\\.(x86_64|aarch64))?$', '\\.alnx4(\\.(x86_64|aarch64))?$'],
   },
   centos: {
     format: 'rpm',
@@ -162,6 +180,7 @@ export const CATALOG_DATA: Catalog = {
     ],
     vmlinux: 'usr/lib/debug/lib/modules/{kver}/vmlinux',
     modules: 'usr/lib/debug/lib/modules/{kver}',
+    uname: ['\\.el(7|8|9|10)(_[0-9]+)?(\\.(x86_64|aarch64))?$'],
   },
   rocky: {
     format: 'rpm',
@@ -169,6 +188,10 @@ export const CATALOG_DATA: Catalog = {
       default: 'https://download.rockylinux.org',
     },
     repos: [
+      {
+        kind: 'repodata',
+        path: 'pub/rocky/10/BaseOS/{arch}/debug/tree',
+      },
       {
         kind: 'repodata',
         path: 'pub/rocky/9/BaseOS/{arch}/debug/tree',
@@ -238,6 +261,7 @@ export const CATALOG_DATA: Catalog = {
     ],
     vmlinux: 'usr/lib/debug/lib/modules/{kver}/vmlinux',
     modules: 'usr/lib/debug/lib/modules/{kver}',
+    uname: ['\\.el(8|9|10)(_[0-9]+)?(\\.(x86_64|aarch64))?$'],
   },
   alma: {
     format: 'rpm',
@@ -245,6 +269,10 @@ export const CATALOG_DATA: Catalog = {
       default: 'https://vault.almalinux.org',
     },
     repos: [
+      {
+        kind: 'repodata',
+        path: '10/BaseOS/debug/{arch}',
+      },
       {
         kind: 'repodata',
         path: '9/BaseOS/debug/{arch}',
@@ -256,6 +284,10 @@ export const CATALOG_DATA: Catalog = {
       {
         kind: 'repodata',
         path: '9.5/BaseOS/debug/{arch}',
+      },
+      {
+        kind: 'repodata',
+        path: '9.6/BaseOS/debug/{arch}',
       },
       {
         kind: 'repodata',
@@ -318,14 +350,26 @@ export const CATALOG_DATA: Catalog = {
     ],
     vmlinux: 'usr/lib/debug/lib/modules/{kver}/vmlinux',
     modules: 'usr/lib/debug/lib/modules/{kver}',
+    uname: ['\\.el(8|9|10)(_[0-9]+)?(\\.(x86_64|aarch64))?$'],
   },
   fedora: {
     format: 'rpm',
     bases: {
       default: 'https://archives.fedoraproject.org/pub/archive/fedora/linux',
       current: 'https://dl.fedoraproject.org/pub/fedora/linux',
+      koji: 'https://kojipkgs.fedoraproject.org',
     },
     repos: [
+      {
+        kind: 'repodata',
+        path: 'updates/43/Everything/{arch}/debug',
+        base: 'current',
+      },
+      {
+        kind: 'repodata',
+        path: 'releases/43/Everything/{arch}/debug/tree',
+        base: 'current',
+      },
       {
         kind: 'repodata',
         path: 'updates/42/Everything/{arch}/debug',
@@ -386,6 +430,11 @@ export const CATALOG_DATA: Catalog = {
         kind: 'repodata',
         path: 'releases/36/Everything/{arch}/debug/tree',
       },
+      {
+        kind: 'koji',
+        path: 'packages/kernel/{version}/{release}/{arch}',
+        base: 'koji',
+      },
     ],
     packages: [
       {
@@ -395,6 +444,7 @@ export const CATALOG_DATA: Catalog = {
     ],
     vmlinux: 'usr/lib/debug/lib/modules/{kver}/vmlinux',
     modules: 'usr/lib/debug/lib/modules/{kver}',
+    uname: ['\\.fc[0-9]{2}(\\.(x86_64|aarch64))?$'],
   },
   openeuler: {
     format: 'rpm',
@@ -402,6 +452,14 @@ export const CATALOG_DATA: Catalog = {
       default: 'https://repo.openeuler.org',
     },
     repos: [
+      {
+        kind: 'repodata',
+        path: 'openEuler-24.03-LTS-SP2/debuginfo/{arch}',
+      },
+      {
+        kind: 'repodata',
+        path: 'openEuler-24.03-LTS-SP2/update/{arch}',
+      },
       {
         kind: 'repodata',
         path: 'openEuler-24.03-LTS-SP1/debuginfo/{arch}',
@@ -483,6 +541,7 @@ export const CATALOG_DATA: Catalog = {
     ],
     vmlinux: 'usr/lib/debug/lib/modules/{kver}/vmlinux',
     modules: 'usr/lib/debug/lib/modules/{kver}',
+    uname: ['\\.oe(1|[0-9]{4}(sp[0-9]+)?)(\\.(x86_64|aarch64))?$'],
   },
   oracle: {
     format: 'rpm',
@@ -508,9 +567,14 @@ export const CATALOG_DATA: Catalog = {
         match: '^kernel-uek-debuginfo$',
         ver: '{version}-{release}.{arch}',
       },
+      {
+        match: '^kernel-debuginfo$',
+        ver: '{version}-{release}.{arch}',
+      },
     ],
     vmlinux: 'usr/lib/debug/lib/modules/{kver}/vmlinux',
     modules: 'usr/lib/debug/lib/modules/{kver}',
+    uname: ['\\.el(7|8|9)uek(\\.(x86_64|aarch64))?$', '\\.el(7|8|9)(_[0-9]+)?(\\.(x86_64|aarch64))?$'],
   },
   ubuntu: {
     format: 'deb',
@@ -578,6 +642,129 @@ export const CATALOG_DATA: Catalog = {
         suite: 'bionic',
         component: 'main',
       },
+      {
+        kind: 'deb',
+        suite: 'noble-updates',
+        component: 'universe',
+      },
+      {
+        kind: 'deb',
+        suite: 'jammy-updates',
+        component: 'universe',
+      },
+      {
+        kind: 'deb',
+        suite: 'focal-updates',
+        component: 'universe',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-aws',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-azure',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-gcp',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-gke',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-oracle',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-kvm',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-ibm',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-nvidia',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-lowlatency',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-raspi',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-realtime',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-hwe-6.8',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-hwe-6.5',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-hwe-6.2',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-hwe-5.19',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-hwe-5.15',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-hwe-5.4',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-aws-6.8',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-azure-6.8',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-gcp-6.8',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-aws-5.15',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-azure-5.15',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-gcp-5.15',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-oracle-5.15',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-oem-6.8',
+      },
+      {
+        kind: 'pool',
+        path: 'pool/main/l/linux-oem-6.5',
+      },
     ],
     packages: [
       {
@@ -592,6 +779,9 @@ export const CATALOG_DATA: Catalog = {
     ],
     vmlinux: 'usr/lib/debug/boot/vmlinux-{kver}',
     modules: 'usr/lib/debug/lib/modules/{kver}',
+    uname: [
+      '^[0-9]+\\.[0-9]+\\.[0-9]+-[0-9]+-(generic|lowlatency|aws|azure|gcp|gke|gkeop|oracle|kvm|ibm|nvidia|raspi|oem|realtime|intel|fips|xilinx)(-[a-z0-9]+)*$',
+    ],
   },
   debian: {
     format: 'deb',
@@ -613,6 +803,16 @@ export const CATALOG_DATA: Catalog = {
       },
       {
         kind: 'deb',
+        suite: 'trixie-updates',
+        component: 'main',
+      },
+      {
+        kind: 'deb',
+        suite: 'trixie-backports',
+        component: 'main',
+      },
+      {
+        kind: 'deb',
         suite: 'bookworm',
         component: 'main',
       },
@@ -621,6 +821,16 @@ export const CATALOG_DATA: Catalog = {
         suite: 'bookworm-security',
         component: 'main',
         base: 'security',
+      },
+      {
+        kind: 'deb',
+        suite: 'bookworm-updates',
+        component: 'main',
+      },
+      {
+        kind: 'deb',
+        suite: 'bookworm-backports',
+        component: 'main',
       },
       {
         kind: 'deb',
@@ -633,6 +843,16 @@ export const CATALOG_DATA: Catalog = {
         component: 'main',
         base: 'security',
       },
+      {
+        kind: 'deb',
+        suite: 'bullseye-updates',
+        component: 'main',
+      },
+      {
+        kind: 'deb',
+        suite: 'bullseye-backports',
+        component: 'main',
+      },
     ],
     packages: [
       {
@@ -642,5 +862,8 @@ export const CATALOG_DATA: Catalog = {
     ],
     vmlinux: 'usr/lib/debug/boot/vmlinux-{kver}',
     modules: 'usr/lib/debug/lib/modules/{kver}',
+    uname: [
+      '^[0-9]+\\.[0-9]+(\\.[0-9]+)?(-[0-9]+|-0\\.deb[0-9]+\\.[0-9]+|\\+bpo|\\+deb[0-9]+)-(cloud-|rt-)?(amd64|arm64)$',
+    ],
   },
 };

@@ -2,11 +2,20 @@ import { SurfhiveError } from '../errors/codes.js';
 import { type Arch, isRelease, MIRROR_KEY_RE } from '../hive/names.js';
 import { CATALOG_DATA } from './catalog-data.js';
 
-/** How one repository publishes its package list. */
+/**
+ * How one repository publishes its package list: `repodata` (an RPM repository; a directory
+ * without repodata/ is read from its HTML index), `deb` (a suite's Packages index), `listing`
+ * (an HTML index of .rpm files), `pool` (an HTML index of .deb/.ddeb files, when a suite's
+ * index is incomplete), `koji` (a build tree whose path is filled from the exact `uname -r`).
+ */
 export type RepoSpec =
   | { kind: 'repodata'; path: string; base?: string }
   | { kind: 'deb'; suite: string; component: string; base?: string }
-  | { kind: 'listing'; path: string; base?: string };
+  | { kind: 'listing'; path: string; base?: string }
+  | { kind: 'pool'; path: string; base?: string }
+  | { kind: 'koji'; path: string; base?: string };
+
+const REPO_KINDS: RepoSpec['kind'][] = ['repodata', 'deb', 'listing', 'pool', 'koji'];
 
 /** Which packages carry a kernel's debuginfo, and how their fields give `uname -r`. */
 export interface PackageRule {
@@ -29,6 +38,8 @@ export interface ReleaseSpec {
   vmlinux: string;
   /** Directory holding module debug files (`*.ko.debug`, `*.ko`) inside the package. */
   modules?: string;
+  /** Regular expressions on `uname -r`: the release's version conventions (`.an8`, `-cloud-amd64`, ...). */
+  uname?: string[];
 }
 
 export type Catalog = Record<string, ReleaseSpec>;
@@ -47,25 +58,61 @@ export function builtinCatalog(): Catalog {
   return builtin;
 }
 
-/** Validates the built-in catalog, so that a typo fails at load, not mid-ingest. */
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 1024;
+const SPEC_KEYS = ['format', 'bases', 'repos', 'packages', 'vmlinux', 'modules', 'uname', '$comment'];
+const REPO_KEYS = ['kind', 'path', 'suite', 'component', 'base'];
+
+/** Validates a catalog (the built-in one or an operator's) so that a typo fails at load, not mid-ingest. */
 export function checkCatalog(raw: Record<string, unknown>): Catalog {
   const out: Catalog = {};
   for (const [key, value] of Object.entries(raw)) {
-    const spec = value as ReleaseSpec;
+    if (key.startsWith('$')) continue;
     const bad = (why: string) => new SurfhiveError('INVALID_FIELD', `catalog entry ${key}: ${why}`);
+    const pattern = (p: unknown, what: string) => {
+      if (!isText(p)) throw bad(`${what} must be a non-empty string`);
+      try {
+        new RegExp(p);
+      } catch {
+        throw bad(`${what} is not a valid regular expression`);
+      }
+    };
     if (!isRelease(key)) throw bad('bad release name');
+    if (!isObject(value)) throw bad('must be an object');
+    const unknown = Object.keys(value).find((k) => !SPEC_KEYS.includes(k));
+    if (unknown !== undefined) throw bad(`unknown field ${JSON.stringify(unknown.slice(0, 40))}`);
+    const spec = value as unknown as ReleaseSpec;
     if (spec.format !== 'rpm' && spec.format !== 'deb') throw bad('format must be rpm or deb');
-    if (!spec.bases || typeof spec.bases.default !== 'string') throw bad('needs bases.default');
-    for (const url of Object.values(spec.bases)) checkBaseUrl(url, key);
+    if (!isObject(spec.bases) || typeof spec.bases.default !== 'string') throw bad('needs bases.default');
+    for (const url of Object.values(spec.bases)) {
+      if (typeof url !== 'string') throw bad('every base must be a URL');
+      checkBaseUrl(url, key);
+    }
     if (!Array.isArray(spec.repos) || spec.repos.length === 0) throw bad('needs repos');
-    for (const repo of spec.repos) {
-      if (!['repodata', 'deb', 'listing'].includes(repo.kind)) throw bad('unknown repo kind');
-      if (repo.base !== undefined && !(repo.base in spec.bases)) throw bad('repo names an unknown base');
+    for (const repo of spec.repos as unknown[]) {
+      if (!isObject(repo)) throw bad('every repo must be an object');
+      if (Object.keys(repo).some((k) => !REPO_KEYS.includes(k))) throw bad('a repo has an unknown field');
+      if (!REPO_KINDS.includes(repo.kind as RepoSpec['kind']))
+        throw bad(`repos kind must be one of ${REPO_KINDS.join(', ')}`);
+      if (repo.kind === 'deb' ? !isText(repo.suite) || !isText(repo.component) : !isText(repo.path))
+        throw bad(
+          repo.kind === 'deb' ? 'a deb repo needs suite and component' : `a ${repo.kind} repo needs path`,
+        );
+      if (repo.base !== undefined && !(typeof repo.base === 'string' && Object.hasOwn(spec.bases, repo.base)))
+        throw bad('repo names an unknown base');
     }
     if (!Array.isArray(spec.packages) || spec.packages.length === 0) throw bad('needs packages');
-    for (const rule of spec.packages) new RegExp(rule.match);
+    for (const rule of spec.packages as unknown[]) {
+      if (!isObject(rule)) throw bad('every package rule must be an object');
+      pattern(rule.match, 'packages match');
+      if (!isText(rule.ver)) throw bad('packages ver must be a template');
+    }
     if (typeof spec.vmlinux !== 'string' || !spec.vmlinux.includes('{kver}'))
       throw bad('vmlinux needs {kver}');
+    if (spec.modules !== undefined && !isText(spec.modules)) throw bad('modules must be a path');
+    if (spec.uname !== undefined && !Array.isArray(spec.uname)) throw bad('uname must be a list of patterns');
+    for (const p of spec.uname ?? []) pattern(p, 'uname');
     out[key] = spec;
   }
   return out;

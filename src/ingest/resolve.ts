@@ -5,6 +5,7 @@ import { CandidateSet } from './candidates.js';
 import {
   baseUrl,
   builtinCatalog,
+  type Catalog,
   debArch,
   fillTemplate,
   type MirrorOverrides,
@@ -13,7 +14,7 @@ import {
   releaseSpec,
 } from './catalog.js';
 import { readDebPackages } from './deb-packages.js';
-import { readListing } from './dir-listing.js';
+import { readListing, readPoolListing } from './dir-listing.js';
 import { DEFAULT_INDEX_FETCH, type IndexFetchOptions } from './index-fetch.js';
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './retry.js';
 import { readRepodata } from './rpm-repodata.js';
@@ -23,6 +24,8 @@ export interface ListRequest {
   release: string;
   arch: Arch;
   mirrors?: MirrorOverrides;
+  /** Defaults to the built-in catalog. */
+  catalog?: Catalog;
   signal?: AbortSignal;
   fetch?: Partial<IndexFetchOptions>;
   retry?: Partial<RetryPolicy>;
@@ -66,13 +69,13 @@ export async function resolvePackage(req: ResolveRequest): Promise<Candidate> {
 async function scan(req: ListRequest, exact?: string): Promise<CandidateSet> {
   checkRelease(req.release);
   const arch = checkArch(req.arch);
-  const spec = releaseSpec(builtinCatalog(), req.release);
+  const spec = releaseSpec(req.catalog ?? builtinCatalog(), req.release);
   const set = new CandidateSet(req.release, spec, arch);
   const fetchOpts: IndexFetchOptions = { ...DEFAULT_INDEX_FETCH, ...req.fetch, signal: req.signal };
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...req.retry, signal: req.signal };
   let present = 0;
   for (const repo of spec.repos) {
-    const entries = await withRetries(() => readRepo(req, spec, repo, set.wants, fetchOpts), retry);
+    const entries = await withRetries(() => readRepo(req, spec, repo, set.wants, fetchOpts, exact), retry);
     if (!entries) continue;
     present++;
     for (const e of entries) set.add(e);
@@ -86,20 +89,31 @@ async function scan(req: ListRequest, exact?: string): Promise<CandidateSet> {
   return set;
 }
 
-function readRepo(
+async function readRepo(
   req: ListRequest,
   spec: ReleaseSpec,
   repo: RepoSpec,
   wants: (name: string) => boolean,
   opts: IndexFetchOptions,
+  exact: string | undefined,
 ): Promise<IndexEntry[] | undefined> {
   const base = baseUrl(req.release, spec, repo, req.mirrors ?? {});
   const vars = { arch: req.arch, debarch: debArch(req.arch) };
   switch (repo.kind) {
-    case 'repodata':
-      return readRepodata(`${base}/${fillTemplate(repo.path, vars)}`, wants, opts);
+    case 'repodata': {
+      const dir = `${base}/${fillTemplate(repo.path, vars)}`;
+      // a directory without repodata/ (old Alinux 2 trees) is read from its HTML index
+      return (await readRepodata(dir, wants, opts)) ?? (await readListing(dir, wants, opts));
+    }
     case 'listing':
       return readListing(`${base}/${fillTemplate(repo.path, vars)}`, wants, opts);
+    case 'pool':
+      return readPoolListing(`${base}/${fillTemplate(repo.path, vars)}`, wants, opts);
+    case 'koji': {
+      const nvr = exact === undefined ? undefined : splitRpmUname(exact, req.arch);
+      if (!nvr) return undefined;
+      return readListing(`${base}/${fillTemplate(repo.path, { ...vars, ...nvr })}`, wants, opts);
+    }
     case 'deb':
       return readDebPackages(
         base,
@@ -108,4 +122,14 @@ function readRepo(
         opts,
       );
   }
+}
+
+/**
+ * `{version, release}` of an exact RPM `uname -r` of this arch (`6.5.6-300.fc39.x86_64`), for
+ * build trees addressed by them. Each part is a plain token: no URL can be made from other input.
+ */
+export function splitRpmUname(ver: string, arch: Arch): { version: string; release: string } | undefined {
+  const m = /^([0-9][A-Za-z0-9._+~]{0,63})-([0-9A-Za-z][A-Za-z0-9._+~]{0,63})\.(x86_64|aarch64)$/.exec(ver);
+  if (!m || m[3] !== arch || ver.includes('..')) return undefined;
+  return { version: m[1]!, release: m[2]! };
 }

@@ -9,7 +9,7 @@ import { type BuildStats, buildKernelLocked, isPublished } from '../indexer/pipe
 import type { Logger } from '../log/logger.js';
 import type { JobContext } from '../queue/types.js';
 import type { Candidate } from './candidate.js';
-import { checkBaseUrl, type MirrorOverrides } from './catalog.js';
+import { type Catalog, checkBaseUrl, type MirrorOverrides } from './catalog.js';
 import type { DownloadOptions } from './download.js';
 import { downloadAndExtract } from './download-extract.js';
 import { type ExtractedKernel, extractKernel } from './extract.js';
@@ -17,7 +17,7 @@ import type { ExtractCaps } from './extract-policy.js';
 import { showUrl } from './http.js';
 import type { IndexFetchOptions } from './index-fetch.js';
 import { progressReporter } from './progress.js';
-import { resolvePackage } from './resolve.js';
+import { resolveInOrder } from './resolve-in-order.js';
 import type { RetryPolicy } from './retry.js';
 
 export interface IngestJobData {
@@ -32,6 +32,8 @@ export interface IngestJobData {
   force?: boolean;
   /** Also extract and index the module debug files (slow: one pahole run per module). */
   modules?: boolean;
+  /** Releases tried after `release` when its mirrors lack the version (a shared `uname -r` suffix). */
+  alsoTry?: string[];
 }
 
 export interface IngestTimings {
@@ -55,6 +57,9 @@ export interface IngestResult {
 export interface IngestDeps {
   hive: string;
   logger: Logger;
+  catalog?: Catalog;
+  /** The server's mirror overrides; a job's own mirrors win over them. */
+  mirrors?: MirrorOverrides;
   download?: Omit<DownloadOptions, 'signal' | 'onProgress'>;
   fetch?: Partial<IndexFetchOptions>;
   retry?: Partial<RetryPolicy>;
@@ -83,6 +88,7 @@ export function checkIngestData(raw: IngestJobData): IngestJobData {
     keepPackage: raw.keepPackage !== false,
     force: raw.force === true,
     modules: raw.modules === true,
+    alsoTry: (Array.isArray(raw.alsoTry) ? raw.alsoTry : []).slice(0, 8).map(checkRelease),
   };
 }
 
@@ -102,11 +108,11 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
 
   await report.log(`resolving ${data.release} ${data.version} (${data.arch})`);
   report.phase('resolve');
-  const cand = await resolvePackage({
-    release: data.release,
+  const cand = await resolveInOrder([data.release, ...(data.alsoTry ?? [])], {
     version: data.version,
     arch: data.arch,
-    mirrors: data.mirrors,
+    mirrors: { ...deps.mirrors, ...data.mirrors },
+    catalog: deps.catalog,
     signal: job.signal,
     fetch: deps.fetch,
     retry: deps.retry,

@@ -18,7 +18,7 @@ import { PchCache } from '../compile/pch-cache.js';
 import type { CompileJobData } from '../compile/request.js';
 import { CompileCache } from '../compile/result-cache.js';
 import { CacheStore, type ResultStore } from '../compile/result-store.js';
-import { CompileService, SAFE_FAILURE_PREFIX } from '../compile/service.js';
+import { CompileService, type CompileServiceOptions, SAFE_FAILURE_PREFIX } from '../compile/service.js';
 import type { Config } from '../config/config.js';
 import { isSurfhiveError, SurfhiveError } from '../errors/codes.js';
 import type { HiveRegistry } from '../hive/registry.js';
@@ -206,6 +206,7 @@ export async function wireCompile(
   registry: HiveRegistry,
   runner: ToolRunner,
   logger: Logger,
+  onMissingKernel?: CompileServiceOptions['onMissingKernel'],
 ): Promise<CompileWiring> {
   const cache = CompileCache.fromConfig(config);
   let queue: CompileQueue;
@@ -231,7 +232,13 @@ export async function wireCompile(
     queue = new InlineQueue(COMPILE_QUEUE, processor, { concurrency: config.compileConcurrency });
     close = () => queue.close();
   }
-  const service = new CompileService({ queue, cache, registry, maxBacklog: config.maxCompileBacklog });
+  const service = new CompileService({
+    queue,
+    cache,
+    registry,
+    maxBacklog: config.maxCompileBacklog,
+    onMissingKernel,
+  });
   return { service, queue, cache, close };
 }
 

@@ -17,6 +17,8 @@ export interface LookupOptions {
   /** Bytes of serialized answers kept (default 128 MiB). */
   answerCacheBytes?: number;
   events?: LookupEvents;
+  /** Called on a miss before KERNEL_NOT_FOUND; may throw instead (KERNEL_PREPARING when provisioning). */
+  onMissingKernel?: (arch: Arch, ver: string) => Promise<void>;
 }
 
 /**
@@ -55,6 +57,7 @@ export class KernelLookup {
         `kernel ${ver} (${arch}) is ambiguous: releases ${r.conflict.releases.join(', ')} hold different ${r.conflict.kinds.join(', ')} files`,
       );
     }
+    await this.opts.onMissingKernel?.(arch, ver);
     throw new SurfhiveError('KERNEL_NOT_FOUND', `no kernel ${ver} for ${arch}`);
   }
 

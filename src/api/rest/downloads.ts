@@ -1,5 +1,6 @@
+import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { SurfhiveError } from '../../errors/codes.js';
+import { isSurfhiveError, SurfhiveError } from '../../errors/codes.js';
 import { type ArtifactKind, artifactPath } from '../../hive/layout.js';
 import { type Arch, isVer, VER_PATTERN } from '../../hive/names.js';
 import type { RestDeps } from './deps.js';
@@ -89,6 +90,11 @@ export async function downloadRoutes(app: FastifyInstance, deps: RestDeps): Prom
       const ver = file.slice('info-'.length, -'.db'.length);
       if (!isVer(ver)) throw new SurfhiveError('INVALID_FIELD', 'not a kernel database name');
       const full = artifactPath(deps.registry.hive, { arch, release, ver }, 'db');
+      // a kernel missing everywhere may be provisioned: only that answer (202) replaces the 404
+      if (!(await stat(full).catch(() => undefined)))
+        await deps.lookup.kernel(arch, ver).catch((err: unknown) => {
+          if (isSurfhiveError(err) && err.kind === 'KERNEL_PREPARING') throw err;
+        });
       return sendHiveFile(request, reply, full, 'application/vnd.sqlite3');
     },
   );

@@ -5,8 +5,10 @@ import { hostArch } from '../../hive/layout.js';
 import { checkRelease, normalizeArch } from '../../hive/names.js';
 import { recoverHive } from '../../hive/publish.js';
 import { parseMirrorArgs } from '../../ingest/catalog.js';
+import { loadCatalog } from '../../ingest/catalog-file.js';
 import { listPackages } from '../../ingest/resolve.js';
 import { type IngestResult, runIngest } from '../../ingest/run.js';
+import { resolveUname } from '../../ingest/uname.js';
 import { createLogger } from '../../log/logger.js';
 import { ProgressPrinter, type ProgressView } from '../progress-view.js';
 
@@ -26,8 +28,14 @@ export function registerIngest(program: Command): void {
   program
     .command('ingest')
     .description("download a distribution's kernel debuginfo package and publish that kernel into the hive")
-    .argument('<release>', 'release key such as anolis, centos, ubuntu, debian')
-    .argument('[version]', 'short (4.19.91-23.4) or full uname -r; ambiguous versions list the candidates')
+    .argument(
+      '<release>',
+      'release key such as anolis, centos, ubuntu, debian; `auto` finds it from uname -r',
+    )
+    .argument(
+      '[version]',
+      'short (4.19.91-23.4) or full uname -r; ambiguous versions list the candidates; with `auto`: uname -r',
+    )
     .option('--hive <dir>', 'hive directory (env SURFHIVE_HIVE)')
     .option('--arch <arch>', 'x86_64 or aarch64 (default: this machine)')
     .option(
@@ -40,13 +48,27 @@ export function registerIngest(program: Command): void {
     .option('--drop-package', 'do not keep the downloaded package under <hive>/<arch>/pack/')
     .option('--force', 'rebuild even if the kernel is already in the hive')
     .option('--modules', 'also index the module debug files (slow: one pahole run per module)')
-    .action(async (release: string, version: string | undefined, flags: IngestFlags) => {
+    .action(async (releaseArg: string, version: string | undefined, flags: IngestFlags) => {
       const config = loadConfig(process.env, { hive: flags.hive });
-      const arch = flags.arch === undefined ? hostArch() : normalizeArch(flags.arch);
-      const mirrors = parseMirrorArgs(flags.mirror);
-      checkRelease(release);
+      let arch = flags.arch === undefined ? hostArch() : normalizeArch(flags.arch);
+      const mirrors = { ...parseMirrorArgs(config.mirrors), ...parseMirrorArgs(flags.mirror) };
+      const catalog = loadCatalog(config.catalogFile);
+      let release = checkRelease(releaseArg);
+      let alsoTry: string[] = [];
+      if (release === 'auto' && !flags.list) {
+        const found = resolveUname(version, {
+          catalog,
+          arch: flags.arch === undefined ? undefined : arch,
+          order: config.releaseOrder,
+        });
+        process.stderr.write(`${version}: ${found.candidates.join(', ')} (${found.arch})\n`);
+        release = found.release;
+        alsoTry = found.candidates.slice(1);
+        version = found.version;
+        arch = found.arch;
+      }
       if (flags.list) {
-        for (const c of await listPackages({ release, arch, mirrors })) {
+        for (const c of await listPackages({ release, arch, mirrors, catalog })) {
           const size = c.size ? `${(c.size / 1024 / 1024).toFixed(1)} MB` : '?';
           process.stdout.write(
             `${c.ver}\t${c.pkg.name} ${c.pkg.version}${c.pkg.release ? `-${c.pkg.release}` : ''}\t${size}\n`,
@@ -63,7 +85,7 @@ export function registerIngest(program: Command): void {
       const result = await withInterrupt((signal) => {
         const view = new ProgressPrinter(process.stderr);
         return runIngest(
-          { hive: config.hive, logger: createLogger(process.env.SURFHIVE_LOG_LEVEL ?? 'warn') },
+          { hive: config.hive, catalog, logger: createLogger(process.env.SURFHIVE_LOG_LEVEL ?? 'warn') },
           {
             id: 'cli',
             attempt: 1,
@@ -76,6 +98,7 @@ export function registerIngest(program: Command): void {
               keepPackage: !flags.dropPackage,
               force: flags.force ?? false,
               modules: flags.modules ?? false,
+              alsoTry,
             },
             log: async (line) => view.line(line),
             progress: async (p) => view.update(p as ProgressView),

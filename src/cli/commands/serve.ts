@@ -8,6 +8,7 @@ import { ensureFirstKernel, recoverHiveAtStart } from '../hive-start.js';
 import { serveCluster } from '../serve-cluster.js';
 
 interface ServeFlags {
+  mirror: string[];
   hive?: string;
   port?: string;
   host?: string;
@@ -25,13 +26,20 @@ export function registerServe(program: Command): void {
       '--processes <n>',
       'server processes sharing the port: a number, or auto for one per core (env SURFHIVE_PROCESSES, default 1)',
     )
+    .option(
+      '--mirror <RELEASE=URL>',
+      'mirror for REST ingest and provisioning (repeatable, after SURFHIVE_MIRRORS; RELEASE.BASE=URL for one base)',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
     .action(async (flags: ServeFlags) => {
-      const config = loadConfig(process.env, {
+      const loaded = loadConfig(process.env, {
         hive: flags.hive,
         host: flags.host,
         port: flags.port === undefined ? undefined : Number(flags.port),
         processes: flags.processes === undefined ? undefined : processCount(flags.processes),
       });
+      const config = { ...loaded, mirrors: [...loaded.mirrors, ...flags.mirror] };
       const logger = createLogger(config.logLevel);
       if (cluster.isWorker) await serve(config, logger, { clusterWorker: true });
       else if (config.processes > 1) await serveCluster(config, logger);

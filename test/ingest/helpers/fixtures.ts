@@ -74,9 +74,17 @@ ln -s ../../lib/modules/${kver}/vmlinux %{buildroot}/usr/lib/debug/.build-id/ab/
 /** A Debian -dbg package made by dpkg-deb. */
 export async function buildDeb(
   dir: string,
-  o: { kver: string; version: string; compression: 'xz' | 'zstd' | 'gzip'; elf: string; suffix?: string },
+  o: {
+    kver: string;
+    version: string;
+    compression: 'xz' | 'zstd' | 'gzip';
+    elf: string;
+    suffix?: string;
+    /** Package name (default `linux-image-<kver>-<suffix>`). */
+    name?: string;
+  },
 ): Promise<string> {
-  const name = `linux-image-${o.kver}-${o.suffix ?? 'dbg'}`;
+  const name = o.name ?? `linux-image-${o.kver}-${o.suffix ?? 'dbg'}`;
   const root = await fs.mkdtemp(path.join(dir, 'deb-'));
   await fs.mkdir(path.join(root, 'DEBIAN'));
   await fs.writeFile(
@@ -217,12 +225,13 @@ export async function createRepo(dir: string): Promise<void> {
   await runToolOk('createrepo_c', ['--quiet', '--no-database', dir], { timeoutMs: 120_000 });
 }
 
-/** `dists/<suite>/main/binary-amd64/Packages.xz` for .deb files under `root/pool/...`. */
+/** `dists/<suite>/<component>/binary-amd64/Packages.xz` for .deb files under `root/pool/...`. */
 export async function writePackagesXz(
   root: string,
   suite: string,
   debs: { file: string; fields: Record<string, string> }[],
   overrides: Record<string, Partial<Record<'SHA256' | 'Size', string>>> = {},
+  component = 'main',
 ): Promise<void> {
   const stanzas: string[] = [];
   for (const d of debs) {
@@ -235,7 +244,7 @@ export async function writePackagesXz(
         .join('\n')}\nDescription: fixture\n long text line\n`,
     );
   }
-  const dir = path.join(root, 'dists', suite, 'main', 'binary-amd64');
+  const dir = path.join(root, 'dists', suite, component, 'binary-amd64');
   await fs.mkdir(dir, { recursive: true });
   const plain = path.join(dir, 'Packages');
   await fs.writeFile(plain, stanzas.join('\n'));

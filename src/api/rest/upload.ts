@@ -1,0 +1,191 @@
+import { createWriteStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance } from 'fastify';
+import { SurfhiveError } from '../../errors/codes.js';
+import { artifactPath, type KernelKey } from '../../hive/layout.js';
+import { makeStagingDir, withKernelLock } from '../../hive/publish.js';
+import type { HiveRegistry } from '../../hive/registry.js';
+import { sha256File } from '../../hive/same-content.js';
+import { unpublishKernel } from '../../hive/unpublish.js';
+import { buildKernel } from '../../indexer/pipeline.js';
+import { extractKernel } from '../../ingest/extract.js';
+import { readKernelMeta } from '../../kernel-db/db-file.js';
+import type { Logger } from '../../log/logger.js';
+import { requireOperator } from '../auth.js';
+import { errorSchema, type KernelParams, kernelParams, releaseSchema } from './schemas.js';
+
+export interface UploadRouteDeps {
+  registry: HiveRegistry;
+  operatorTokenHashes: readonly string[];
+  /** Largest body, bytes. */
+  limit: number;
+  logger: Logger;
+}
+
+type UploadKind = 'elf' | 'btf' | 'rpm' | 'deb';
+
+/** What the first bytes say the upload is; anything else is refused. */
+function sniff(head: Buffer): UploadKind | undefined {
+  if (head.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) return 'elf';
+  if (head.readUInt16LE(0) === 0xeb9f || head.readUInt16BE(0) === 0xeb9f) return 'btf';
+  if (head.subarray(0, 4).equals(Buffer.from([0xed, 0xab, 0xee, 0xdb]))) return 'rpm';
+  if (head.subarray(0, 8).toString('latin1') === '!<arch>\n') return 'deb';
+  return undefined;
+}
+
+/** Where debug packages keep the vmlinux, by format. */
+const PACKAGE_LAYOUT = {
+  rpm: (ver: string) => ({ vmlinux: `usr/lib/debug/lib/modules/${ver}/vmlinux` }),
+  deb: (ver: string) => ({ vmlinux: `usr/lib/debug/boot/vmlinux-${ver}` }),
+};
+
+const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+  413: errorSchema,
+  422: errorSchema,
+};
+
+/**
+ * `PUT /kernels/:arch/:ver` (operator): a debug vmlinux, a raw BTF file or a debuginfo
+ * .rpm/.deb, streamed to the hive's staging area under a size cap, built and published
+ * atomically under `?release=` (default `custom`). `DELETE` removes a kernel atomically.
+ */
+export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps): Promise<void> {
+  const operator = requireOperator(deps.operatorTokenHashes);
+  const hive = deps.registry.hive;
+  // the body stays a stream: the handler writes it to disk under the cap
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  app.put<{ Params: KernelParams; Querystring: { release: string } }>(
+    '/kernels/:arch/:ver',
+    {
+      preHandler: operator,
+      schema: {
+        summary: 'Upload a custom kernel: debug vmlinux, raw BTF, or a debuginfo .rpm/.deb (operator)',
+        tags: ['ingest'],
+        params: kernelParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { release: { ...releaseSchema, default: 'custom' } },
+        },
+        response: {
+          201: {
+            type: 'object',
+            required: ['kernel', 'published'],
+            properties: {
+              kernel: { type: 'object', additionalProperties: { type: 'string' } },
+              published: { type: 'boolean' },
+              input: { type: 'string' },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { arch, ver } = request.params;
+      const key: KernelKey = { arch, release: request.query.release, ver };
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > deps.limit)
+        throw new SurfhiveError('BODY_TOO_LARGE', `an upload may be at most ${deps.limit} bytes`);
+      const staging = await makeStagingDir(hive, 'upload');
+      let published: boolean;
+      let kind: UploadKind | undefined;
+      try {
+        const file = path.join(staging, 'upload');
+        await receive(request.body as NodeJS.ReadableStream, file, deps.limit);
+        kind = await sniffFile(file);
+        if (!kind)
+          throw new SurfhiveError('BAD_INPUT_FILE', 'the upload is not an ELF, a BTF file, an RPM or a DEB');
+        let input = file;
+        if (kind === 'rpm' || kind === 'deb') {
+          const got = await extractKernel(
+            file,
+            { format: kind, ver, layout: PACKAGE_LAYOUT[kind](ver) },
+            staging,
+            {
+              includeModules: false,
+            },
+          );
+          input = got.vmlinuxPath;
+        }
+        // the same (arch, ver) with other content is refused, whichever release holds it
+        const current = readKernelMeta(artifactPath(hive, key, 'db'));
+        if (current && current.input_sha256 !== (await sha256File(input)))
+          throw new SurfhiveError('KERNEL_CONFLICT', `${arch}/${ver} already exists with different content`);
+        const built = await buildKernel({
+          hive,
+          key,
+          input,
+          keepVmlinux: false,
+          force: false,
+          logger: request.log as Logger,
+        });
+        published = built.published;
+      } finally {
+        // removed before the answer goes out: a client that sees it finds no scratch left
+        await rm(staging, { recursive: true, force: true });
+      }
+      await deps.registry.refresh();
+      return reply.code(201).send({ kernel: key, published, input: kind });
+    },
+  );
+
+  app.delete<{ Params: KernelParams; Querystring: { release: string } }>(
+    '/kernels/:arch/:ver',
+    {
+      preHandler: operator,
+      schema: {
+        summary: 'Remove a kernel from the hive, atomically (operator)',
+        tags: ['ingest'],
+        params: kernelParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { release: { ...releaseSchema, default: 'custom' } },
+        },
+        response: { 204: { type: 'null' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const key: KernelKey = { ...request.params, release: request.query.release };
+      await withKernelLock(hive, key, 'removed', () => unpublishKernel(hive, key));
+      await deps.registry.refresh();
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** Streams the body to `file`, failing with BODY_TOO_LARGE past `limit` bytes. */
+async function receive(body: NodeJS.ReadableStream, file: string, limit: number): Promise<void> {
+  let seen = 0;
+  const cap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > limit) done(new SurfhiveError('BODY_TOO_LARGE', `an upload may be at most ${limit} bytes`));
+      else done(null, chunk);
+    },
+  });
+  await pipeline(body, cap, createWriteStream(file, { flags: 'wx' }));
+  if (seen === 0) throw new SurfhiveError('BAD_INPUT_FILE', 'the upload is empty');
+}
+
+async function sniffFile(file: string): Promise<UploadKind | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await fh.read(head, 0, 8, 0);
+    return bytesRead < 8 ? undefined : sniff(head);
+  } finally {
+    await fh.close();
+  }
+}
