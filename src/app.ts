@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { requireToken } from './api/auth.js';
+import { btfRoutes } from './api/btf/index.js';
 import { installErrorHandling } from './api/errors.js';
 import { compileCommand, compileNeedsTokenCommand } from './api/lbc/compile-commands.js';
 import { elfSoCommand } from './api/lbc/elf-so-command.js';
@@ -145,6 +146,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     bodyLimit: config.bodyLimit,
   });
   await app.register(restRoutes, { lookup, registry, metrics });
+  await app.register(btfRoutes, { config, registry, lookup, logger });
   await app.register(
     async (api) => {
       if (config.compileAuth === 'token')

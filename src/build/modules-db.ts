@@ -59,7 +59,8 @@ export async function buildModulesDb(
       mergeRows(rows, await moduleRows(mod, base, work, skip));
     }
     const dbFile = path.join(opts.workDir, 'modules.db');
-    writeKernelDb(dbFile, withVoidPointerFirst(rows, base), { kind: 'modules' });
+    // the `ko` answer carries rows only, not the modules' BTF
+    writeKernelDb(dbFile, withVoidPointerFirst({ ...rows, moduleBtf: [] }, base), { kind: 'modules' });
     return await readFile(dbFile);
   } finally {
     await rm(opts.workDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { copyFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { buildIdOfElfFile } from '../buildid/elf-notes.js';
 import { SurfhiveError } from '../errors/index.js';
 import { withKernelLock } from '../hive/kernel-lock.js';
 import { type ArtifactKind, artifactPath, type KernelKey } from '../hive/layout.js';
@@ -25,6 +26,8 @@ export interface BuildKernelOptions {
   keepVmlinux: boolean;
   force: boolean;
   logger: Logger;
+  /** Recorded in the database's meta (the build id of a raw-BTF input, the host's OS for `--local`). */
+  extraMeta?: Record<string, string>;
 }
 
 export interface BuildStats {
@@ -77,7 +80,10 @@ export async function buildKernel(opts: BuildKernelOptions): Promise<BuildResult
         workDir: txDir,
         logger,
       });
+      const buildId = kind === 'elf' ? await buildIdOfElfFile(opts.input) : undefined;
       const files = await writeArtifacts(txDir, key, rows, rawBtf, {
+        ...opts.extraMeta,
+        ...(buildId ? { build_id: buildId } : {}),
         input_sha256: inputSha,
         input_kind: kind,
         modules_dir: opts.modulesDir ? 'yes' : 'no',

@@ -58,6 +58,10 @@ export interface Config {
   sandbox: 'bwrap' | 'docker';
   /** The image of the per-step compile containers (docker/sandbox.Dockerfile); `{arch}` becomes the target arch. */
   sandboxImage: string;
+  /** debuginfod servers asked for the BTF of build ids the hive does not hold (none: misses are 404). */
+  debuginfodUpstreams: string[];
+  /** How long one upstream debuginfod server gets to answer, ms. */
+  debuginfodTimeoutMs: number;
 }
 
 const int = (v: string | undefined, dflt: number) => {
@@ -83,6 +87,23 @@ const sha256List = (v: string | undefined, name = 'SURFHIVE_OPERATOR_TOKEN_HASHE
     if (!/^[0-9a-f]{64}$/.test(s)) throw new Error(`${name} must list sha256 hex digests, comma-separated`);
   return items;
 };
+
+/** Space- or comma-separated http(s) base URLs, as DEBUGINFOD_URLS lists them. */
+const urlList = (v: string | undefined, name: string) =>
+  (v ?? '')
+    .split(/[\s,]+/)
+    .filter((s) => s !== '')
+    .map((s) => {
+      let u: URL;
+      try {
+        u = new URL(s);
+      } catch {
+        throw new Error(`${name} must list http(s) URLs`);
+      }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:')
+        throw new Error(`${name} must list http(s) URLs`);
+      return u.href.replace(/\/+$/, '');
+    });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const hive = path.resolve(overrides.hive ?? env.SURFHIVE_HIVE ?? './hive');
@@ -120,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     shutdownDeadlineMs: int(env.SURFHIVE_SHUTDOWN_DEADLINE_MS, 30_000),
     sandbox: oneOf('SURFHIVE_SANDBOX', env.SURFHIVE_SANDBOX, ['bwrap', 'docker'], 'bwrap'),
     sandboxImage: env.SURFHIVE_SANDBOX_IMAGE || 'surfhive-sandbox:{arch}',
+    debuginfodUpstreams: urlList(env.SURFHIVE_DEBUGINFOD_UPSTREAMS, 'SURFHIVE_DEBUGINFOD_UPSTREAMS'),
+    debuginfodTimeoutMs: int(env.SURFHIVE_DEBUGINFOD_TIMEOUT_MS, 10_000),
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const merged: Config = { ...base, ...defined };

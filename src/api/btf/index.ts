@@ -1,0 +1,29 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { DebuginfodFederation } from '../../buildid/federate.js';
+import { BuildIdIndex } from '../../buildid/index.js';
+import type { Config } from '../../config/config.js';
+import type { HiveRegistry } from '../../hive/registry.js';
+import type { Logger } from '../../log/logger.js';
+import type { KernelLookup } from '../../lookup/kernel-lookup.js';
+import { debuginfodRoutes } from './debuginfod.js';
+import type { BtfDeps } from './deps.js';
+
+/** BTF by build id (debuginfod), the BTFHub-shaped archive and member history. */
+export async function btfRoutes(
+  app: FastifyInstance,
+  opts: { config: Config; registry: HiveRegistry; lookup: KernelLookup; logger: Logger },
+): Promise<void> {
+  const deps: BtfDeps = {
+    lookup: opts.lookup,
+    registry: opts.registry,
+    buildIds: new BuildIdIndex(opts.registry),
+    federation: new DebuginfodFederation(opts.config.debuginfodUpstreams, {
+      timeoutMs: opts.config.debuginfodTimeoutMs,
+      logger: opts.logger,
+    }),
+    cacheDir: path.join(opts.config.hive, '.cache', 'btfhub'),
+    workDir: opts.config.workDir,
+  };
+  await debuginfodRoutes(app, deps);
+}
