@@ -3,11 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { DebuginfodFederation } from '../../buildid/federate.js';
 import { BuildIdIndex } from '../../buildid/index.js';
 import type { Config } from '../../config/config.js';
+import { LayoutCache } from '../../history/layouts.js';
 import type { HiveRegistry } from '../../hive/registry.js';
 import type { Logger } from '../../log/logger.js';
 import type { KernelLookup } from '../../lookup/kernel-lookup.js';
 import { debuginfodRoutes } from './debuginfod.js';
 import type { BtfDeps } from './deps.js';
+import { historyRoutes } from './history.js';
 
 /** BTF by build id (debuginfod), the BTFHub-shaped archive and member history. */
 export async function btfRoutes(
@@ -26,4 +28,5 @@ export async function btfRoutes(
     workDir: opts.config.workDir,
   };
   await debuginfodRoutes(app, deps);
+  await historyRoutes(app, deps, new LayoutCache(opts.lookup));
 }
