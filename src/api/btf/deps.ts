@@ -1,3 +1,4 @@
+import type { BtfhubPacker } from '../../btfhub/packer.js';
 import type { DebuginfodFederation } from '../../buildid/federate.js';
 import type { BuildIdIndex } from '../../buildid/index.js';
 import type { HiveRegistry } from '../../hive/registry.js';
@@ -9,7 +10,5 @@ export interface BtfDeps {
   registry: HiveRegistry;
   buildIds: BuildIdIndex;
   federation: DebuginfodFederation;
-  /** Where packed BTFHub archives are cached. */
-  cacheDir: string;
-  workDir: string;
+  packer: BtfhubPacker;
 }

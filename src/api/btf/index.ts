@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { BtfhubPacker } from '../../btfhub/packer.js';
 import { DebuginfodFederation } from '../../buildid/federate.js';
 import { BuildIdIndex } from '../../buildid/index.js';
 import type { Config } from '../../config/config.js';
@@ -7,6 +8,7 @@ import { LayoutCache } from '../../history/layouts.js';
 import type { HiveRegistry } from '../../hive/registry.js';
 import type { Logger } from '../../log/logger.js';
 import type { KernelLookup } from '../../lookup/kernel-lookup.js';
+import { btfhubRoutes } from './btfhub.js';
 import { debuginfodRoutes } from './debuginfod.js';
 import type { BtfDeps } from './deps.js';
 import { historyRoutes } from './history.js';
@@ -24,9 +26,9 @@ export async function btfRoutes(
       timeoutMs: opts.config.debuginfodTimeoutMs,
       logger: opts.logger,
     }),
-    cacheDir: path.join(opts.config.hive, '.cache', 'btfhub'),
-    workDir: opts.config.workDir,
+    packer: new BtfhubPacker(path.join(opts.config.hive, '.cache', 'btfhub')),
   };
   await debuginfodRoutes(app, deps);
+  await btfhubRoutes(app, deps);
   await historyRoutes(app, deps, new LayoutCache(opts.lookup));
 }
