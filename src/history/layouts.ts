@@ -22,6 +22,8 @@ export type MemberPlace =
  */
 export class LayoutCache {
   private readonly entries = new Map<string, StructLayout | MemberPlace>();
+  /** Cached layouts never change: each is serialized once. */
+  private readonly signatures = new WeakMap<object, string>();
 
   constructor(
     private readonly lookup: KernelLookup,
@@ -38,25 +40,38 @@ export class LayoutCache {
   }
 
   member(k: KernelEntry, struct: string, path: string): MemberPlace {
-    return this.cached(k, `m\0${struct}\0${path}`, (): MemberPlace => {
-      const layout = this.layout(k, struct);
-      if (!layout) return { state: 'no-struct' };
-      try {
-        const at = this.lookup.query(k, (h) => resolveMemberPath(h, layout.name, path));
-        return {
-          state: 'present',
-          offset: at.offset,
-          size: at.size,
-          type: at.type,
-          bits: at.bits,
-          member: at.member,
-        };
-      } catch (err) {
-        if (isSurfhiveError(err) && (err.kind === 'MEMBER_NOT_FOUND' || err.kind === 'INVALID_FIELD'))
-          return { state: 'absent' };
-        throw err;
-      }
-    }) as MemberPlace;
+    return this.cached(k, `m\0${struct}\0${path}`, () =>
+      this.lookup.query(k, (h): MemberPlace => {
+        const row = structByTag(h, struct);
+        if (!row) return { state: 'no-struct' };
+        try {
+          const at = resolveMemberPath(h, row.name, path);
+          return {
+            state: 'present',
+            offset: at.offset,
+            size: at.size,
+            type: at.type,
+            bits: at.bits,
+            member: at.member,
+          };
+        } catch (err) {
+          if (isSurfhiveError(err) && (err.kind === 'MEMBER_NOT_FOUND' || err.kind === 'INVALID_FIELD'))
+            return { state: 'absent' };
+          throw err;
+        }
+      }),
+    ) as MemberPlace;
+  }
+
+  /** A string equal for equal layouts (runs are made of kernels with the same one). */
+  signature(l: StructLayout): string {
+    if (!l) return '';
+    let sig = this.signatures.get(l);
+    if (sig === undefined) {
+      sig = `${l.size}\n${l.cells.map((c) => `${c.name}|${c.type}|${c.offset}|${c.size}|${c.bits}`).join('\n')}`;
+      this.signatures.set(l, sig);
+    }
+    return sig;
   }
 
   private cached<T extends StructLayout | MemberPlace>(k: KernelEntry, what: string, make: () => T): T {

@@ -40,7 +40,9 @@ export interface MemberHistory {
 export interface StructHistory {
   struct: string;
   kernels: (KernelRef & { run: number; present: boolean; size?: number })[];
-  runs: Run<StructLayout>[];
+  /** Each distinct layout once; a run names its layout by index (-1: the struct is absent). */
+  layouts: NonNullable<StructLayout>[];
+  runs: Run<number>[];
   firstPresent?: KernelRef;
   lastPresent?: KernelRef;
   members: { name: string; first: KernelRef; last: KernelRef; kernels: number }[];
@@ -151,11 +153,7 @@ export function memberHistory(
 
 export function structHistory(cache: LayoutCache, kernels: KernelEntry[], struct: string): StructHistory {
   const layouts = kernels.map((k) => cache.layout(k, struct));
-  const { runs, runOf } = runsOf(kernels, layouts, (l) =>
-    l
-      ? `${l.size}\n${l.cells.map((c) => `${c.name}|${c.type}|${c.offset}|${c.size}|${c.bits}`).join('\n')}`
-      : '',
-  );
+  const { runs, runOf } = runsOf(kernels, layouts, (l) => cache.signature(l));
   const members = new Map<string, { name: string; first: KernelRef; last: KernelRef; kernels: number }>();
   kernels.forEach((k, i) => {
     for (const c of layouts[i]?.cells ?? []) {
@@ -177,15 +175,28 @@ export function structHistory(cache: LayoutCache, kernels: KernelEntry[], struct
     renames.push(...renamesBetween(before.layout.cells, after.layout.cells, kb, ka));
   }
   const present = kernels.filter((_, i) => layouts[i] !== null);
+  const distinct: NonNullable<StructLayout>[] = [];
+  const indexOf = new Map<string, number>();
+  const indexed = runs.map((r) => {
+    if (!r.layout) return { ...r, layout: -1 };
+    const sig = cache.signature(r.layout);
+    let ix = indexOf.get(sig);
+    if (ix === undefined) {
+      ix = distinct.push(r.layout) - 1;
+      indexOf.set(sig, ix);
+    }
+    return { ...r, layout: ix };
+  });
   return {
     struct: layouts.find((l) => l)?.name ?? struct,
+    layouts: distinct,
     kernels: kernels.map((k, i) => ({
       ...ref(k),
       run: runOf[i]!,
       present: layouts[i] !== null,
       ...(layouts[i] ? { size: layouts[i]!.size } : {}),
     })),
-    runs,
+    runs: indexed,
     ...(present.length
       ? { firstPresent: ref(present[0]!), lastPresent: ref(present[present.length - 1]!) }
       : {}),

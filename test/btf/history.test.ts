@@ -115,8 +115,9 @@ t.test('member and struct history over fixture kernels, with renames', async (t)
 
   const whole = await get('/api/v1/structs/rq/history');
   t.equal(whole.runs.length, 3);
+  t.equal(whole.layouts.length, 3, 'each distinct layout once');
   t.same(
-    whole.runs[0].layout.cells.map((c: { name: string }) => c.name),
+    whole.layouts[whole.runs[0].layout].cells.map((c: { name: string }) => c.name),
     ['nr_running', 'load', 'name[8]'],
   );
   t.match(whole.renames, [{ from: 'nr_running', to: 'nr_queued' }]);

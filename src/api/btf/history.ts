@@ -29,20 +29,27 @@ const place = {
   },
 } as const;
 
-/** A run's layout: a member's place (with `member`), or a whole struct (null where the kernel lacks it). */
-const runLayout = {
-  type: ['object', 'null'],
-  properties: {
-    ...place.properties,
-    name: { type: 'string' },
-    cells: { type: 'array', items: cellSchema },
-  },
-} as const;
-
 const run = {
   type: 'object',
   required: ['first', 'last', 'count', 'layout'],
-  properties: { first: kernelRef, last: kernelRef, count: { type: 'integer' }, layout: runLayout },
+  properties: {
+    first: kernelRef,
+    last: kernelRef,
+    count: { type: 'integer' },
+    layout: {
+      anyOf: [place, { type: 'integer', description: 'index into layouts; -1: the struct is absent' }],
+    },
+  },
+} as const;
+
+const layout = {
+  type: 'object',
+  required: ['name', 'size', 'cells'],
+  properties: {
+    name: { type: 'string' },
+    size: { type: 'integer' },
+    cells: { type: 'array', items: cellSchema },
+  },
 } as const;
 
 const rename = {
@@ -83,6 +90,7 @@ const historyResponse = {
       },
     },
     runs: { type: 'array', items: run },
+    layouts: { type: 'array', items: layout },
     firstPresent: kernelRef,
     lastPresent: kernelRef,
     members: {
