@@ -3,6 +3,7 @@ import { api, kernelRef } from './api';
 import { CompileView } from './compile';
 import { DiffView } from './diff';
 import { FunctionsView } from './functions';
+import { HistoryView } from './history';
 import { useLoad } from './hooks';
 import { KernelsView } from './kernels';
 import { href, navigate, setParams, useLocation } from './router';
@@ -12,6 +13,7 @@ const VIEWS = [
   { path: '/kernels', label: 'Kernels' },
   { path: '/structs', label: 'Structs' },
   { path: '/diff', label: 'Diff' },
+  { path: '/history', label: 'History' },
   { path: '/functions', label: 'Functions' },
   { path: '/compile', label: 'Compile' },
 ] as const;
@@ -26,7 +28,7 @@ export function App() {
   // a view that needs a kernel starts on the first one the hive has
   useEffect(() => {
     if (loc.path !== path) navigate(href(path, Object.fromEntries(loc.params.entries())), true);
-    else if (!k && kernels[0] && path !== '/kernels' && path !== '/diff')
+    else if (!k && kernels[0] && path !== '/kernels' && path !== '/diff' && path !== '/history')
       setParams({ k: kernelRef(kernels[0]) });
   }, [loc.path, path, k, kernels.length]);
 
@@ -62,6 +64,7 @@ export function App() {
         {path === '/kernels' && <KernelsView params={loc.params} />}
         {path === '/structs' && <StructsView params={loc.params} kernels={kernels} />}
         {path === '/diff' && <DiffView params={loc.params} kernels={kernels} />}
+        {path === '/history' && <HistoryView params={loc.params} />}
         {path === '/functions' && <FunctionsView params={loc.params} kernels={kernels} />}
         {path === '/compile' && <CompileView params={loc.params} kernels={kernels} />}
       </main>
