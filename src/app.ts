@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { requireToken } from './api/auth.js';
+import { btfRoutes } from './api/btf/index.js';
 import { clusterMetricsText } from './api/cluster-metrics.js';
 import { installErrorHandling } from './api/errors.js';
 import { installJsonGuard } from './api/json-guard.js';
@@ -199,6 +200,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     answerMaxBytes: config.lbcAnswerMaxBytes,
   });
   await app.register(restRoutes, { lookup, registry, metrics, publicUrl: config.publicUrl });
+  await app.register(btfRoutes, { config, registry, lookup, logger });
   await app.register(
     async (api) => {
       if (config.compileAuth === 'token')

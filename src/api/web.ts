@@ -5,7 +5,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { packageRoot } from '../util/package-root.js';
 
 /** The UI's own client-side routes: each answers index.html, so links into the UI can be shared. */
-export const WEB_UI_PATHS = ['/kernels', '/structs', '/diff', '/functions', '/compile', '/core'] as const;
+export const WEB_UI_PATHS = [
+  '/kernels',
+  '/structs',
+  '/diff',
+  '/history',
+  '/functions',
+  '/compile',
+  '/core',
+] as const;
 
 export interface WebOptions {
   /** The built UI (default `<package>/dist/web`, made by `npm run build:web`). */

@@ -101,6 +101,10 @@ export interface Config {
   autoIngestNegativeMs: number;
   /** Largest kernel upload (PUT /api/v1/kernels/...), bytes. */
   uploadLimit: number;
+  /** debuginfod servers asked for the BTF of build ids the hive does not hold (none: misses are 404). */
+  debuginfodUpstreams: string[];
+  /** How long one upstream debuginfod server gets to answer, ms. */
+  debuginfodTimeoutMs: number;
 }
 
 const int = (v: string | undefined, dflt: number) => {
@@ -159,6 +163,22 @@ const nameList = (v: string | undefined, name: string) => {
       throw new Error(`${name} must list release names, comma-separated`);
   return items;
 };
+/** Space- or comma-separated http(s) base URLs, as DEBUGINFOD_URLS lists them. */
+const urlList = (v: string | undefined, name: string) =>
+  (v ?? '')
+    .split(/[\s,]+/)
+    .filter((s) => s !== '')
+    .map((s) => {
+      let u: URL;
+      try {
+        u = new URL(s);
+      } catch {
+        throw new Error(`${name} must list http(s) URLs`);
+      }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:')
+        throw new Error(`${name} must list http(s) URLs`);
+      return u.href.replace(/\/+$/, '');
+    });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const hive = path.resolve(overrides.hive ?? env.SURFHIVE_HIVE ?? './hive');
@@ -217,6 +237,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     autoIngest: oneOf('SURFHIVE_AUTO_INGEST', env.SURFHIVE_AUTO_INGEST, ['on', 'off'], 'off') === 'on',
     autoIngestNegativeMs: int(env.SURFHIVE_AUTO_INGEST_NEGATIVE_MS, 30 * 60_000),
     uploadLimit: int(env.SURFHIVE_UPLOAD_LIMIT, 2 * 1024 * 1024 * 1024),
+    debuginfodUpstreams: urlList(env.SURFHIVE_DEBUGINFOD_UPSTREAMS, 'SURFHIVE_DEBUGINFOD_UPSTREAMS'),
+    debuginfodTimeoutMs: int(env.SURFHIVE_DEBUGINFOD_TIMEOUT_MS, 10_000),
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const merged: Config = { ...base, ...defined };

@@ -15,6 +15,7 @@ export const ERRORS = {
   TYPE_NOT_FOUND: { status: 404, text: 'Not Found' },
   ARTIFACT_NOT_FOUND: { status: 404, text: 'Not Found' },
   JOB_NOT_FOUND: { status: 404, text: 'Not Found' },
+  BUILD_ID_NOT_FOUND: { status: 404, text: 'Not Found' },
   KERNEL_CONFLICT: { status: 409, text: 'Conflict' },
   RATE_LIMITED: { status: 429, text: 'Too Many Requests' },
   QUEUE_FULL: { status: 503, text: 'Service Unavailable' },

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { buildIdOfElfFile } from '../buildid/elf-notes.js';
 import { SurfhiveError } from '../errors/codes.js';
 import { parseBtf } from '../formats/btf/parse.js';
 import type { Btf } from '../formats/btf/types.js';
@@ -32,6 +33,7 @@ export async function moduleRows(
   maxMemberVisits?: number,
 ): Promise<KernelRows> {
   const names = new Set((await readElfSectionsFromFile(mod.elfPath)).map((s) => s.name));
+  const buildId = (await buildIdOfElfFile(mod.elfPath)) ?? '';
   if (names.has('.debug_info')) {
     const [raw, dwarf] = await Promise.all([
       encodeBtfFromDwarf(mod.elfPath, path.join(workDir, `${mod.name}.btf`), base?.file, tools),
@@ -44,12 +46,20 @@ export async function moduleRows(
       maxMemberVisits,
     });
     rows.funcs = dwarf.funcs;
+    rows.moduleBtf = [{ name: mod.name, buildId, btf: raw }];
     return rows;
   }
   if (names.has('.BTF')) {
     const raw = await extractBtfSectionFromFile(mod.elfPath);
-    if (raw)
-      return rowsFromBtf(parseBtf(raw, base?.btf), { module: mod.name, skipStructNames, maxMemberVisits });
+    if (raw) {
+      const rows = rowsFromBtf(parseBtf(raw, base?.btf), {
+        module: mod.name,
+        skipStructNames,
+        maxMemberVisits,
+      });
+      rows.moduleBtf = [{ name: mod.name, buildId, btf: raw }];
+      return rows;
+    }
   }
   throw new SurfhiveError('BAD_INPUT_FILE', `module ${mod.name} has neither DWARF debug info nor BTF`);
 }
@@ -61,6 +71,7 @@ export function mergeRows(rows: KernelRows, more: KernelRows): void {
   for (const s of more.structs) if (!structNames.has(s.name)) rows.structs.push(s);
   for (const t of more.types) if (!typeNames.has(t.name)) rows.types.push(t);
   rows.funcs.push(...more.funcs);
+  if (more.moduleBtf) rows.moduleBtf = [...(rows.moduleBtf ?? []), ...more.moduleBtf];
 }
 
 export async function addModuleRows(

@@ -82,7 +82,8 @@ export async function buildModulesDb(uploads: UploadedModule[], opts: ModulesDbO
       mergeRows(rows, more);
     }
     const dbFile = path.join(opts.workDir, 'modules.db');
-    writeKernelDb(dbFile, withVoidPointerFirst(rows, base), { kind: 'modules' });
+    // the `ko` answer carries rows only, not the modules' BTF
+    writeKernelDb(dbFile, withVoidPointerFirst({ ...rows, moduleBtf: [] }, base), { kind: 'modules' });
     return await readFile(dbFile);
   } finally {
     await rm(opts.workDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { copyFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { buildIdOfElfFile } from '../buildid/elf-notes.js';
 import { SurfhiveError } from '../errors/codes.js';
 import { wrapBtfInElf } from '../formats/elf/wrap-btf.js';
 import { type ArtifactKind, artifactPath, type KernelKey } from '../hive/layout.js';
@@ -20,6 +21,8 @@ export interface BuildKernelOptions {
   modulesDir?: string | undefined;
   keepVmlinux: boolean;
   logger: Logger;
+  /** Recorded in the database's meta (the build id of a raw-BTF input, the host's OS for `--local`). */
+  extraMeta?: Record<string, string>;
 }
 
 export interface BuildStats {
@@ -97,7 +100,10 @@ export async function buildKernelLocked(
       workDir: txDir,
       logger,
     });
+    const buildId = kind === 'elf' ? await buildIdOfElfFile(opts.input) : undefined;
     const files = await writeArtifacts(txDir, key, rows, rawBtf, {
+      ...opts.extraMeta,
+      ...(buildId ? { build_id: buildId } : {}),
       input_sha256: inputSha,
       input_kind: kind,
       modules_dir: opts.modulesDir ? 'yes' : 'no',

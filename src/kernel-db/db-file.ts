@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { insertModuleBtf } from './module-btf.js';
 import type { KernelMeta, KernelRows } from './rows.js';
 
 /**
@@ -44,6 +45,7 @@ export function writeKernelDb(file: string, rows: KernelRows, meta: KernelMeta =
         insertFun.run(f.func, JSON.stringify(f.args), f.ret, f.line, fid, f.module);
       }
       for (const [k, v] of Object.entries(meta)) insertMeta.run(k, v);
+      if (rows.moduleBtf?.length) insertModuleBtf(db, rows.moduleBtf);
     })();
     db.exec(KERNEL_DB_INDEXES);
     db.exec('ANALYZE');

@@ -31,10 +31,19 @@ export interface FuncRow {
   module: string;
 }
 
+/** One module's split BTF (on the kernel's BTF), kept so that it can be served by build id. */
+export interface ModuleBtfRow {
+  name: string;
+  /** GNU build id, lower-case hex, or `""` when the module file has none. */
+  buildId: string;
+  btf: Buffer;
+}
+
 export interface KernelRows {
   structs: StructRow[];
   types: TypeRow[];
   funcs: FuncRow[];
+  moduleBtf?: ModuleBtfRow[];
 }
 
 /** Build facts recorded in the database's `meta` table. */

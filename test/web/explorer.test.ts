@@ -225,6 +225,33 @@ if (!existsSync(CHROMIUM)) {
     t.pass('swapping the kernels turns added into removed');
   });
 
+  t.test(
+    'history: one click from the layout, a member across every kernel, then the whole struct',
+    async (t) => {
+      await go(`/structs?${q({ k: GOLDEN, s: 'struct task_struct', p: 'comm' })}`);
+      await page.locator('#history-link').click();
+      await page.waitForURL(/\/history\?s=struct\+task_struct&m=comm/);
+      const rows = page.locator('table.history tbody tr');
+      await waitCount(rows, 3);
+      t.match(await shown(rows.nth(0)), OLDER_VER, 'kernels in version order: 5.10 first');
+      t.match(await shown(rows.nth(0)), /\b8\b/, 'comm[8] on the older kernel');
+      t.match(await shown(rows.nth(1)), GOLDEN_VER);
+      t.match(await shown(rows.nth(2)), h.key.ver);
+      t.ok((await page.locator('ol.timeline li').count()) >= 2, 'a timeline of runs');
+      t.match(await shown(page.locator('#history-summary')), /present from x86_64\/5\.10\.0-30-amd64/);
+      await b.shot('history-member');
+      await page.fill('#hm', '');
+      await page.waitForURL((u) => !u.search.includes('m='));
+      await page.locator('table.history tbody tr').filter({ hasText: 'old_flags' }).waitFor();
+      t.match(
+        await shown(page.locator('table.history tbody tr').filter({ hasText: 'old_flags' })),
+        new RegExp(`${OLDER_VER}\\s+x86_64/${OLDER_VER.replace(/\./g, '\\.')}\\s+1`),
+        'old_flags only in the older kernel',
+      );
+      await b.shot('history-struct');
+    },
+  );
+
   t.test('functions: by name, return type, argument type', async (t) => {
     await go(`/functions?${q({ k: GOLDEN })}`);
     await page.fill('#fn-arg', 'struct task_struct *');

@@ -4,6 +4,7 @@ import { CompileView } from './compile';
 import { CoreView } from './core';
 import { DiffView } from './diff';
 import { FunctionsView } from './functions';
+import { HistoryView } from './history';
 import { useLoad } from './hooks';
 import { KernelsView } from './kernels';
 import { href, navigate, setParams, useLocation } from './router';
@@ -13,6 +14,7 @@ const VIEWS = [
   { path: '/kernels', label: 'Kernels' },
   { path: '/structs', label: 'Structs' },
   { path: '/diff', label: 'Diff' },
+  { path: '/history', label: 'History' },
   { path: '/functions', label: 'Functions' },
   { path: '/compile', label: 'Compile' },
   { path: '/core', label: 'CO-RE' },
@@ -28,7 +30,14 @@ export function App() {
   // a view that needs a kernel starts on the first one the hive has
   useEffect(() => {
     if (loc.path !== path) navigate(href(path, Object.fromEntries(loc.params.entries())), true);
-    else if (!k && kernels[0] && path !== '/kernels' && path !== '/diff' && path !== '/core')
+    else if (
+      !k &&
+      kernels[0] &&
+      path !== '/kernels' &&
+      path !== '/diff' &&
+      path !== '/core' &&
+      path !== '/history'
+    )
       setParams({ k: kernelRef(kernels[0]) });
   }, [loc.path, path, k, kernels.length]);
 
@@ -64,6 +73,7 @@ export function App() {
         {path === '/kernels' && <KernelsView params={loc.params} />}
         {path === '/structs' && <StructsView params={loc.params} kernels={kernels} />}
         {path === '/diff' && <DiffView params={loc.params} kernels={kernels} />}
+        {path === '/history' && <HistoryView params={loc.params} />}
         {path === '/functions' && <FunctionsView params={loc.params} kernels={kernels} />}
         {path === '/compile' && <CompileView params={loc.params} kernels={kernels} />}
         {path === '/core' && <CoreView params={loc.params} />}

@@ -62,6 +62,10 @@ function Detail({ kernel, model, params }: { kernel: string; model: Model; param
           {padding && ` · ${(padding.end - padding.start) / 8} bytes tail padding`} ·{' '}
           <a href={href('/diff', { s: model.name, a: kernel })} data-spa="1">
             compare with another kernel
+          </a>{' '}
+          ·{' '}
+          <a href={href('/history', { s: model.name, m: path || undefined })} data-spa="1" id="history-link">
+            history across kernels
           </a>
         </p>
       </header>

@@ -1,0 +1,99 @@
+// History of `struct task_struct` (one member, then the whole struct) over N kernels, over HTTP on
+// 127.0.0.1: the first request of a fresh server (cold: every database opened and read) and then
+// repeated requests (warm). Kernels are hard links of real kernel databases under N version names,
+// so the registry and the server treat them as N kernels. Same-run baseline: better-sqlite3 alone
+// opening the N databases and reading task_struct's members (the least the cold request must do).
+// usage: node bench/history/run.mjs [--kernels 300] [--hive DIR (default: a hive of this machine's kernel)] [--warm 30]
+import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { args, fmt, localHive, machineLine, pct, root } from '../lib/common.mjs';
+
+const { buildApp } = await import(path.join(root, 'dist/src/app.js'));
+const { loadConfig } = await import(path.join(root, 'dist/src/config/config.js'));
+
+const N = Number(args.kernels ?? 300);
+const WARM = Number(args.warm ?? 30);
+console.log(machineLine());
+const source = args.hive ?? localHive('surfhive-bench-history-src-');
+
+const dbs = [];
+for (const arch of readdirSync(source).filter((d) => !d.startsWith('.'))) {
+  const dbDir = path.join(source, arch, 'db');
+  for (const rel of readdirSync(dbDir))
+    for (const f of readdirSync(path.join(dbDir, rel))) dbs.push(path.join(dbDir, rel, f));
+}
+if (dbs.length === 0) throw new Error(`no kernel databases in ${source}`);
+
+const hive = mkdtempSync(path.join(os.tmpdir(), 'surfhive-bench-history-'));
+const dir = path.join(hive, 'x86_64', 'db', 'bench');
+mkdirSync(dir, { recursive: true });
+const files = [];
+for (let i = 0; i < N; i++) {
+  const f = path.join(dir, `info-5.${Math.floor(i / 20)}.${i % 20}-${i}-bench.db`);
+  // a layout holds for a stretch of versions: consecutive kernels share a source database
+  linkSync(dbs[Math.floor((i * dbs.length) / N)], f);
+  files.push(f);
+}
+console.log(`kernels: ${N} (hard links of ${dbs.length} real databases from ${source})`);
+
+// baseline: better-sqlite3 alone, every database opened and task_struct's members read
+const t0 = performance.now();
+let rows = 0;
+for (const f of files) {
+  const db = new Database(f, { readonly: true });
+  const s = db.prepare("SELECT id FROM structs WHERE name = 'struct task_struct'").get();
+  rows += db
+    .prepare('SELECT types, name, offset, bytes, bits FROM members WHERE fid = ? ORDER BY id')
+    .all(s.id).length;
+  db.close();
+}
+const baseline = performance.now() - t0;
+
+async function server() {
+  const app = await buildApp({
+    config: loadConfig({ SURFHIVE_LOOKUP_RATE_LIMIT: '0' }, { hive, logLevel: 'warn' }),
+    registryOptions: { pollMs: 0, watch: false },
+    docs: false,
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, base: `http://127.0.0.1:${app.server.address().port}` };
+}
+
+async function timed(url) {
+  const t = performance.now();
+  const r = await fetch(url);
+  const body = await r.arrayBuffer();
+  if (r.status !== 200) throw new Error(`${url}: ${r.status} ${Buffer.from(body).toString()}`);
+  return {
+    ms: performance.now() - t,
+    bytes: body.byteLength,
+    json: JSON.parse(Buffer.from(body).toString()),
+  };
+}
+
+for (const [label, q] of [
+  ['member comm', '?member=comm'],
+  ['member __state', '?member=__state'],
+  ['whole struct', ''],
+]) {
+  const { app, base } = await server();
+  const url = `${base}/api/v1/structs/task_struct/history${q}`;
+  await timed(`${base}/healthz`);
+  const cold = await timed(url);
+  const warm = [];
+  for (let i = 0; i < WARM; i++) warm.push((await timed(url)).ms);
+  const health = [];
+  for (let i = 0; i < WARM; i++) health.push((await timed(`${base}/healthz`)).ms);
+  await app.close();
+  console.log(
+    `${label.padEnd(15)} cold ${fmt(cold.ms)}; warm p50 ${fmt(pct(warm, 50))} p95 ${fmt(pct(warm, 95))}; ` +
+      `${cold.json.kernels.length} kernels, ${cold.json.runs.length} runs, ${cold.bytes} bytes; ` +
+      `GET /healthz same server p50 ${fmt(pct(health, 50))}`,
+  );
+}
+console.log(
+  `baseline: better-sqlite3 alone opening ${N} databases, task_struct members read (${rows} rows): ${fmt(baseline)}`,
+);
+rmSync(hive, { recursive: true, force: true });

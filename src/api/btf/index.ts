@@ -1,0 +1,34 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { BtfhubPacker } from '../../btfhub/packer.js';
+import { DebuginfodFederation } from '../../buildid/federate.js';
+import { BuildIdIndex } from '../../buildid/index.js';
+import type { Config } from '../../config/config.js';
+import { LayoutCache } from '../../history/layouts.js';
+import type { HiveRegistry } from '../../hive/registry.js';
+import type { Logger } from '../../log/logger.js';
+import type { KernelLookup } from '../../lookup/kernel-lookup.js';
+import { btfhubRoutes } from './btfhub.js';
+import { debuginfodRoutes } from './debuginfod.js';
+import type { BtfDeps } from './deps.js';
+import { historyRoutes } from './history.js';
+
+/** BTF by build id (debuginfod), the BTFHub-shaped archive and member history. */
+export async function btfRoutes(
+  app: FastifyInstance,
+  opts: { config: Config; registry: HiveRegistry; lookup: KernelLookup; logger: Logger },
+): Promise<void> {
+  const deps: BtfDeps = {
+    lookup: opts.lookup,
+    registry: opts.registry,
+    buildIds: new BuildIdIndex(opts.registry),
+    federation: new DebuginfodFederation(opts.config.debuginfodUpstreams, {
+      timeoutMs: opts.config.debuginfodTimeoutMs,
+      logger: opts.logger,
+    }),
+    packer: new BtfhubPacker(path.join(opts.config.hive, '.cache', 'btfhub')),
+  };
+  await debuginfodRoutes(app, deps);
+  await btfhubRoutes(app, deps);
+  await historyRoutes(app, deps, new LayoutCache(opts.lookup));
+}
