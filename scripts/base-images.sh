@@ -73,6 +73,15 @@ path-include /usr/share/locale/locale.alias
 path-exclude /usr/share/lintian/*
 SLIM
 
+# mmdebstrap unpacks the essential packages before dpkg's excludes apply: remove what they exclude.
+cat >"$work/slim.sh" <<'SLIMSH'
+cd "$1" || exit 1
+find usr/share/doc -mindepth 1 ! -type d ! -name copyright -delete
+find usr/share/doc -mindepth 1 -type d -empty -delete
+rm -rf usr/share/man/* usr/share/info/* usr/share/lintian/*
+find usr/share/locale -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+SLIMSH
+
 # Like the official image: no package caches kept after apt-get runs in later layers.
 cat >"$work/apt-clean.conf" <<'CLEAN'
 Dir::Cache::pkgcache "";
@@ -93,6 +102,7 @@ else
     --customize-hook='rm -f "$1/etc/apt/sources.list"' \
     --customize-hook="cp '$work/debian.sources' \"\$1/etc/apt/sources.list.d/debian.sources\"" \
     --customize-hook='rm -rf "$1/var/cache/apt/"*.bin "$1/var/log/"*.log "$1/var/log/apt/"*' \
+    --customize-hook="sh '$work/slim.sh' \"\$1\"" \
     bookworm - \
     "deb $MIRROR bookworm main" \
     "deb $MIRROR bookworm-updates main" \
