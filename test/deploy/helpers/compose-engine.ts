@@ -190,13 +190,23 @@ export interface Project {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function securityOpts(opts: string[] | undefined, projectDir: string): string[] {
-  // like the docker CLI: a seccomp profile is sent by content, not by path
-  return (opts ?? []).map((o) =>
-    o.startsWith('seccomp=') && o !== 'seccomp=unconfined'
-      ? `seccomp=${JSON.stringify(JSON.parse(readFileSync(path.resolve(projectDir, o.slice(8)), 'utf8')))}`
-      : o.replace(/^no-new-privileges:true$/, 'no-new-privileges'),
-  );
+/**
+ * security_opt as the docker CLI and Compose hand it to the engine: a seccomp profile by content,
+ * not by path, and systempaths=unconfined as empty masked and read-only path lists.
+ */
+function securityOpts(opts: string[] | undefined, projectDir: string) {
+  const list = opts ?? [];
+  const unconfined = list.includes('systempaths=unconfined');
+  return {
+    SecurityOpt: list
+      .filter((o) => o !== 'systempaths=unconfined')
+      .map((o) =>
+        o.startsWith('seccomp=') && o !== 'seccomp=unconfined'
+          ? `seccomp=${JSON.stringify(JSON.parse(readFileSync(path.resolve(projectDir, o.slice(8)), 'utf8')))}`
+          : o.replace(/^no-new-privileges:true$/, 'no-new-privileges'),
+      ),
+    ...(unconfined && { MaskedPaths: [], ReadonlyPaths: [] }),
+  };
 }
 
 function portBindings(ports: string[] | undefined) {
@@ -305,7 +315,7 @@ export async function composeUp(
             }),
             PortBindings: bindings,
             CapDrop: s.cap_drop,
-            SecurityOpt: securityOpts(s.security_opt, projectDir),
+            ...securityOpts(s.security_opt, projectDir),
             GroupAdd: s.group_add,
             NetworkMode: net(networks[0]!),
             RestartPolicy: { Name: s.restart ?? 'no' },
