@@ -1,8 +1,10 @@
-# syntax=docker/dockerfile:1
 # The API and worker image: Node 20 on Debian 12 plus every tool surfhive runs
 # (pahole, bpftool, clang/gcc for compiles, bwrap, xz/zstd/bzip2 for ingest,
 # prlimit from util-linux) and the native helpers and static libraries built here.
 # Same image for `serve` (default command) and `worker`.
+# Needs BuildKit (DOCKER_BUILDKIT=1 or buildx) and pulls nothing from a registry: the base images
+# can be made from a Debian archive by scripts/base-images.sh. Behind a TLS-intercepting proxy, pass
+# its CA bundle as the build secret ca_bundle (docs/operations.md, "Building the images").
 
 FROM node:20-bookworm-slim AS build
 ENV DEBIAN_FRONTEND=noninteractive
@@ -10,14 +12,20 @@ ENV DEBIAN_FRONTEND=noninteractive
 RUN sed -i 's/^Types: deb$/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources \
  && apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates gcc make binutils dpkg-dev python3 \
+      ca-certificates gcc g++ make binutils dpkg-dev python3 \
       clang llvm lld libbpf-dev libdw-dev libelf-dev zlib1g-dev \
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
       m4 flex bison gawk gettext pkg-config libzstd-dev liblzma-dev libbz2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/surfhive
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# Native addons (better-sqlite3) build from source against the base image's own Node headers:
+# neither prebuilt binaries nor headers are downloaded. The CA bundle, when given, is trusted by npm
+# for this step only and never stored in a layer.
+ENV npm_config_nodedir=/usr/local npm_config_build_from_source=true
+RUN --mount=type=secret,id=ca_bundle \
+    if [ -s /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi \
+ && npm ci --no-audit --no-fund
 COPY tsconfig.json biome.json ./
 COPY src ./src
 COPY web ./web

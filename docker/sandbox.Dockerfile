@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Per-job compile sandbox, one image per target arch (build with
 # --build-arg TARGET_ARCH=x86_64|aarch64, tag surfhive-sandbox:<arch>).
 # Workers started with SURFHIVE_SANDBOX=docker run every compile step in a

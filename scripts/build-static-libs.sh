@@ -29,6 +29,9 @@ ensure_deb_src() {
     log "enabling deb-src in $f"
     sed -i 's/^Types: deb$/Types: deb deb-src/' "$f"
     apt-get update -qq
+  elif ! compgen -G '/var/lib/apt/lists/*_Sources*' >/dev/null; then
+    # deb-src listed but no source index (an image layer that cleaned the apt lists)
+    apt-get update -qq
   fi
 }
 

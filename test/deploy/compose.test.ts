@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
@@ -13,6 +13,9 @@ interface Service {
   expose?: string[];
   volumes?: string[];
   networks?: string[];
+  cap_drop?: string[];
+  security_opt?: string[];
+  group_add?: string[];
   healthcheck?: { test: string[] };
   profiles?: string[];
   deploy?: { replicas?: number };
@@ -29,7 +32,8 @@ const running = Object.entries(services).filter(([, s]) => !s.profiles?.includes
 
 t.test('only the API publishes a port', async (t) => {
   for (const [name, s] of running) {
-    if (name === 'api') t.same(s.ports, ['7655:7655'], 'the API port');
+    if (name === 'api')
+      t.match(s.ports, [/^\$\{SURFHIVE_PUBLISH:-7655\}:7655$/], 'the API port, 7655 by default');
     else t.notOk(s.ports, `${name} publishes nothing`);
   }
 });
@@ -76,7 +80,7 @@ t.test('the hive lives on a named volume, mounted by the API only', async (t) =>
       );
 });
 
-t.test('workers: API URL, Redis, worker token, docker sandbox, no hive', async (t) => {
+t.test('workers: API URL, Redis, worker token, bubblewrap in their own container, no hive', async (t) => {
   const w = services.worker!;
   const env = w.environment!;
   t.equal(w.command?.[0], 'worker');
@@ -84,14 +88,36 @@ t.test('workers: API URL, Redis, worker token, docker sandbox, no hive', async (
   t.equal(env.REDIS_URL, 'redis://redis:6379');
   t.ok(env.SURFHIVE_WORKER_TOKEN, 'a worker token');
   t.notOk(env.SURFHIVE_HIVE, 'no hive setting');
-  t.equal(env.SURFHIVE_SANDBOX, 'docker');
-  t.match(env.SURFHIVE_SANDBOX_IMAGE, /\{arch\}/);
+  t.equal(env.SURFHIVE_SANDBOX, 'bwrap');
   t.ok((w.deploy?.replicas ?? 1) >= 2, 'N workers');
-  // the engine binds job directories by host path: the work dir must be the same path on both sides
-  const work = w.volumes!.find((v) => v.split(':')[1] === env.SURFHIVE_WORK_DIR);
-  t.ok(work && work.split(':')[0] === env.SURFHIVE_WORK_DIR, 'work dir at the same path on the host');
+  t.same(w.build, services.api!.build, 'built like the API, never pulled');
+  t.equal(w.image, services.api!.image);
+  t.notOk(w.volumes, 'no host socket, no host directory');
+  t.notOk(w.group_add, 'no extra groups');
+  t.same(w.cap_drop, ['ALL']);
+  const seccomp = w.security_opt?.find((o) => o.startsWith('seccomp='))?.slice('seccomp='.length);
+  t.ok(
+    seccomp && existsSync(path.join(packageRoot(), seccomp)),
+    `seccomp profile ${seccomp} is in the repository`,
+  );
+  t.ok(w.security_opt?.includes('no-new-privileges:true'));
   t.equal(services.api!.environment!.REDIS_URL, 'redis://redis:6379');
   t.ok(services.api!.environment!.SURFHIVE_WORKER_TOKEN_HASHES, 'the API knows the worker token hashes');
+});
+
+t.test('the Docker sandbox is an opt-in overlay that states its threat', async (t) => {
+  const text = readFileSync(path.join(packageRoot(), 'compose.docker-sandbox.yaml'), 'utf8');
+  const overlay = parse(text) as { services: Record<string, Service> };
+  const w = overlay.services.worker!;
+  t.equal(w.environment!.SURFHIVE_SANDBOX, 'docker');
+  t.match(w.environment!.SURFHIVE_SANDBOX_IMAGE, /\{arch\}/);
+  t.ok(w.volumes?.includes('/var/run/docker.sock:/var/run/docker.sock'));
+  // the engine binds job directories by host path: the work dir must be the same path on both sides
+  t.ok(w.volumes?.includes('/var/lib/surfhive/work:/var/lib/surfhive/work'), 'work dir at the same path');
+  t.match(w.group_add?.[0], /^\$\{DOCKER_GID:\?/, 'the docker group id must be given, never guessed');
+  t.match(text, /THREAT:[\s\S]*root on the host/, 'the threat is written next to the setting');
+  for (const arch of ['x86_64', 'aarch64'])
+    t.same(overlay.services[`sandbox-${arch}`]?.profiles, ['build-only'], `sandbox-${arch} is build-only`);
 });
 
 t.test('every variable the services set is one the config reads', async (t) => {
