@@ -26,13 +26,19 @@ ENV npm_config_nodedir=/usr/local npm_config_build_from_source=true
 RUN --mount=type=secret,id=ca_bundle \
     if [ -s /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi \
  && npm ci --no-audit --no-fund
+# The static libraries come from Debian's sources and change only with their recipe: a layer of
+# their own, so a change to surfhive's code does not rebuild them.
+COPY scripts/build-static-libs.sh ./scripts/build-static-libs.sh
+COPY native/lbc ./native/lbc
+RUN bash scripts/build-static-libs.sh x86_64 aarch64
 COPY tsconfig.json biome.json ./
 COPY src ./src
 COPY web ./web
 COPY native ./native
 COPY scripts ./scripts
+# corecheck links the static libbpf and reads its sources' headers, so the sources go only after it.
 RUN bash scripts/build-native.sh \
- && bash scripts/build-static-libs.sh x86_64 aarch64 \
+ && test -x out/native/corecheck \
  && rm -rf out/static/src \
  && npm run build \
  && test -f dist/src/cli/main.js \
