@@ -86,9 +86,9 @@ const ATTACKS = {
   },
   'bootstrap-evil-host': {
     deadline: 2_000,
+    // fetch() drops a Host header it is given, so this one goes over a plain http.get.
     req: () => ({
-      url: `${base}/api/v1/surftrace?kernel=auto&e=p%20wake_up_new_task`,
-      init: { headers: { host: 'evil.example;rm -rf /' } },
+      raw: { path: '/api/v1/surftrace?kernel=auto&e=p%20wake_up_new_task', host: "evil.example';rm -rf /" },
     }),
   },
 };

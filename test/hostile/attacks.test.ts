@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -127,6 +128,30 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
     const r = await fetch(`${base}/api/v1/surftrace?kernel=auto&e=p%20wake_up_new_task`);
     t.equal(r.headers.get('cache-control'), 'no-store');
     t.match(await r.text(), new RegExp(base.replace(/[./]/g, '\\$&')));
+  });
+
+  t.test('the kernel=auto script: a forged Host gets 400, never a script that embeds it', async (t) => {
+    const { port } = new URL(base);
+    const forged = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.get(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/v1/surftrace?kernel=auto&e=p%20wake_up_new_task',
+          headers: { host: "evil.example';rm -rf /" },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => {
+            text += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+    });
+    t.equal(forged.status, 400);
+    t.notMatch(forged.text, /rm -rf/);
   });
 
   t.test('a legitimate compile still works and is cached', async (t) => {
