@@ -6,7 +6,7 @@ import { type Arch, isVer } from '../../hive/names.js';
 import type { KernelEntry } from '../../hive/registry.js';
 import { moduleBuildIds } from '../../kernel-db/module-btf.js';
 import { metaTable } from '../../lookup/queries.js';
-import { errorSchema, paging } from '../rest/schemas.js';
+import { errorSchema, pageOf, paging } from '../rest/schemas.js';
 import { sendHiveFile } from '../rest/send-file.js';
 import type { BtfDeps } from './deps.js';
 
@@ -63,31 +63,19 @@ export async function btfhubRoutes(app: FastifyInstance, deps: BtfDeps): Promise
         tags: ['btf'],
         querystring: { type: 'object', additionalProperties: false, properties: paging },
         response: {
-          200: {
+          200: pageOf({
             type: 'object',
-            required: ['total', 'offset', 'limit', 'items'],
+            required: ['distro', 'version', 'arch', 'kernel', 'release', 'url'],
             properties: {
-              total: { type: 'integer' },
-              offset: { type: 'integer' },
-              limit: { type: 'integer' },
-              items: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['distro', 'version', 'arch', 'kernel', 'release', 'url'],
-                  properties: {
-                    distro: { type: 'string' },
-                    version: { type: 'string' },
-                    arch: { type: 'string' },
-                    kernel: { type: 'string' },
-                    release: { type: 'string' },
-                    url: { type: 'string' },
-                    modulesUrl: { type: 'string' },
-                  },
-                },
-              },
+              distro: { type: 'string' },
+              version: { type: 'string' },
+              arch: { type: 'string' },
+              kernel: { type: 'string' },
+              release: { type: 'string' },
+              url: { type: 'string' },
+              modulesUrl: { type: 'string' },
             },
-          },
+          }),
           400: errorSchema,
         },
       },

@@ -4,7 +4,7 @@ import type { LayoutCache } from '../../history/layouts.js';
 import { memberHistory, structHistory } from '../../history/struct-history.js';
 import type { Arch } from '../../hive/names.js';
 import { MEMBER_PATH_PATTERN } from '../../lookup/member-path.js';
-import { archSchema, cellSchema, errorSchema, NAME_PATTERN, releaseSchema } from '../rest/schemas.js';
+import { archSchema, cellSchema, errorSchema, releaseSchema, structNameParams } from '../rest/schemas.js';
 import type { BtfDeps } from './deps.js';
 
 /** Kernels one history request may look at: the work per request stays bounded. */
@@ -125,12 +125,7 @@ export async function historyRoutes(app: FastifyInstance, deps: BtfDeps, cache: 
           'Kernels are ordered by arch, then kernel version. Without `member`, each run carries the whole ' +
           'layout and `members` tells where each member first and last appears.',
         tags: ['structs'],
-        params: {
-          type: 'object',
-          required: ['name'],
-          additionalProperties: false,
-          properties: { name: { type: 'string', pattern: NAME_PATTERN } },
-        },
+        params: structNameParams,
         querystring: {
           type: 'object',
           additionalProperties: false,

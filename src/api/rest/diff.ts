@@ -4,7 +4,7 @@ import { ARCHES, checkArch, checkVer, VER_PATTERN } from '../../hive/names.js';
 import { structExact } from '../../lookup/queries.js';
 import { diffStructs } from '../../lookup/struct-diff.js';
 import type { RestDeps } from './deps.js';
-import { cellSchema, kernelErrors, NAME_PATTERN } from './schemas.js';
+import { cellSchema, kernelErrors, structNameParams } from './schemas.js';
 
 /** `ARCH/VER`, e.g. `x86_64/6.1.0-56-amd64`. */
 const KERNEL_REF = `^(${ARCHES.join('|')})/${VER_PATTERN.slice(1)}`;
@@ -66,12 +66,7 @@ export async function diffRoutes(app: FastifyInstance, deps: RestDeps): Promise<
           'Members are paired by name (array dimensions ignored, so `comm[16]` → `comm[32]` is resized). ' +
           '`a` and `b` name kernels as ARCH/VER.',
         tags: ['structs'],
-        params: {
-          type: 'object',
-          required: ['name'],
-          additionalProperties: false,
-          properties: { name: { type: 'string', pattern: NAME_PATTERN } },
-        },
+        params: structNameParams,
         querystring: {
           type: 'object',
           required: ['a', 'b'],

@@ -8,6 +8,14 @@ export const LIKE_PATTERN = '^[A-Za-z0-9_% ]{1,128}$';
 /** C type strings (`struct file *`, `int (*)(struct task_struct *, int)`), no `;` quotes or backslashes. */
 export const CTYPE_PATTERN = '^[A-Za-z0-9_ *()\\[\\],.{}&:<>=+-]{1,256}$';
 
+/** `:name` of the cross-kernel struct routes (diff, history). */
+export const structNameParams = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: { name: { type: 'string', pattern: NAME_PATTERN } },
+} as const;
+
 export const archSchema = { type: 'string', enum: [...ARCHES] } as const;
 export const verSchema = { type: 'string', pattern: VER_PATTERN, maxLength: 128 } as const;
 export const releaseSchema = { type: 'string', pattern: RELEASE_PATTERN, maxLength: 32 } as const;
