@@ -108,7 +108,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     },
   });
 
-  const metrics = createMetrics({ exposition: opts.clusterWorker ? clusterMetricsText : undefined });
+  const metrics = createMetrics({
+    exposition: opts.clusterWorker ? clusterMetricsText : undefined,
+    sharedQueues: config.redisUrl !== undefined,
+  });
+  const { jobs } = metrics;
   const registry = new HiveRegistry(config.hive, { ...opts.registryOptions, logger });
   const catalog = loadCatalog(config.catalogFile);
   const mirrors = parseMirrorArgs(config.mirrors);
@@ -116,9 +120,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     catalog,
     mirrors,
     onPublished: () => registry.refresh(),
+    observer: jobs.ingest,
+    onDownloaded: jobs.ingestDownloaded,
   });
   const onMissingKernel = config.autoIngest
-    ? provisionMissingKernels(config, ingest.queue, catalog, logger)
+    ? provisionMissingKernels(config, ingest.queue, catalog, logger, jobs.provision)
     : undefined;
   const lookup = new KernelLookup(registry, {
     dbCacheSize: config.dbCacheSize,
@@ -128,7 +134,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   // The sandbox policy of every tool that reads untrusted input, chosen here once.
   const runner = new ToolRunner(policyFromConfig(config));
-  const compile = await wireCompile(config, registry, runner, logger, onMissingKernel);
+  const compile = await wireCompile(config, registry, runner, logger, onMissingKernel, {
+    observer: jobs.compile,
+    onCacheLookup: jobs.compileCacheLookup,
+  });
+  jobs.watchQueue(compile.queue);
+  jobs.watchQueue(ingest.queue);
+  jobs.watchKernels(registry);
+  jobs.watchCompileCache(compile.cache);
   const ko = new KoPool({
     policy: runner.policy,
     workRoot: path.join(config.workDir, 'ko'),
@@ -146,6 +159,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       config.compileAuth === 'token'
         ? [...config.compileTokenHashes, ...config.operatorTokenHashes]
         : undefined,
+      jobs.ko,
     ),
     elf_so: elfSoCommand(),
     // Legacy clients cannot send a token: a token-protected compile is refused with a clear log.

@@ -1,8 +1,9 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { createJobMetrics, type JobMetricsOptions } from './job-metrics.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export interface MetricsOptions {
+export interface MetricsOptions extends JobMetricsOptions {
   defaultMetrics?: boolean;
   /** What /metrics shows, given this process's registry (default: its own text; a cluster worker: all processes'). */
   exposition?: (local: Registry) => () => Promise<string>;
@@ -107,6 +108,8 @@ export function createMetrics(opts: MetricsOptions = {}) {
       c.count.inc();
       c.time.observe(seconds);
     },
+    /** Compile, ingest, ko and provisioning metrics. */
+    jobs: createJobMetrics(registry, opts),
     lookupEvents: {
       dbHit: () => dbHit.inc(),
       dbMiss: () => dbMiss.inc(),

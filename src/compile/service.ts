@@ -34,6 +34,8 @@ export interface CompileServiceOptions {
   maxBacklog: number;
   /** Called when the kernel is missing; may throw instead (KERNEL_PREPARING when provisioning). */
   onMissingKernel?: (arch: CompileRequest['arch'], ver: string) => Promise<void>;
+  /** Told whether each submitted compile was answered from the result cache. */
+  onCacheLookup?: (hit: boolean) => void;
 }
 
 /**
@@ -56,6 +58,7 @@ export class CompileService {
     }
     const key = compileKey(req, await kernelHeaderId(head), await toolchainId(lbcToolchain(req.arch)));
     const cached = await this.fromCache(key, true);
+    this.opts.onCacheLookup?.(cached !== undefined);
     if (cached) return cached;
     const { queue } = this.opts;
     const existing = await compileQueue(() => queue.get(key));

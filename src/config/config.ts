@@ -33,6 +33,8 @@ export interface Config {
   workerToken: string | undefined;
   /** Workers: a job whose worker stops renewing its lock this long is taken over by another. */
   workerLockMs: number;
+  /** Workers: the port their own /metrics listens on (on `host`); 0: none. */
+  workerMetricsPort: number;
   /** sha256 hex digests of the operator tokens (ingest over HTTP); the tokens themselves are never stored. */
   operatorTokenHashes: string[];
   /** `open`: anyone may compile; `token`: the REST compile routes need a compile (or operator) token. */
@@ -204,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workerToken: env.SURFHIVE_WORKER_TOKEN || undefined,
     operatorTokenHashes: sha256List(env.SURFHIVE_OPERATOR_TOKEN_HASHES),
     workerLockMs: int(env.SURFHIVE_WORKER_LOCK_MS, 30_000),
+    workerMetricsPort: int(env.SURFHIVE_WORKER_METRICS_PORT, 0),
     compileAuth: oneOf('SURFHIVE_COMPILE_AUTH', env.SURFHIVE_COMPILE_AUTH, ['open', 'token'], 'open'),
     compileTokenHashes: sha256List(env.SURFHIVE_COMPILE_TOKEN_HASHES, 'SURFHIVE_COMPILE_TOKEN_HASHES'),
     workerTokenHashes: sha256List(env.SURFHIVE_WORKER_TOKEN_HASHES, 'SURFHIVE_WORKER_TOKEN_HASHES'),

@@ -76,7 +76,7 @@ export async function buildKernel(opts: BuildKernelOptions & { force: boolean })
  */
 export async function buildKernelLocked(
   opts: BuildKernelOptions & { kind?: InputKind; inputSha256?: string },
-): Promise<BuildResult & { published: true }> {
+): Promise<BuildResult & { published: true; publishMs: number }> {
   const { hive, key, logger } = opts;
   const kind = opts.kind ?? (await detectInputKind(opts.input));
   const inputSha = opts.inputSha256 ?? (await sha256File(opts.input));
@@ -113,10 +113,14 @@ export async function buildKernelLocked(
       files.vmlinux = path.join(txDir, 'vmlinux');
       await copyFile(opts.input, files.vmlinux);
     }
+    const publishStart = Date.now();
     await publishKernel(hive, key, files, txDir);
+    const publishMs = Date.now() - publishStart;
     const stats = { structs: rows.structs.length, types: rows.types.length, funcs: rows.funcs.length };
-    logger.info({ kernel: key, ...stats, ms: Date.now() - started }, 'kernel published');
-    return { key, published: true, stats };
+    // a job's logger already names its kernel: pino would write the key twice
+    const named = 'kernel' in logger.bindings() ? {} : { kernel: key };
+    logger.info({ ...named, ...stats, ms: Date.now() - started }, 'kernel published');
+    return { key, published: true, stats, publishMs };
   } catch (err) {
     await rm(txDir, { recursive: true, force: true });
     throw err;

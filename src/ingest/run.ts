@@ -41,6 +41,8 @@ export interface IngestTimings {
   downloadMs: number;
   extractMs: number;
   buildMs: number;
+  /** Atomic publication and the registry's refresh. */
+  publishMs: number;
   totalMs: number;
 }
 
@@ -66,6 +68,8 @@ export interface IngestDeps {
   caps?: Partial<ExtractCaps>;
   /** Called after a kernel is published (e.g. to refresh the registry). */
   onPublished?: (key: KernelKey) => Promise<void> | void;
+  /** Told each package byte count received, as it arrives (a restarted download counts again). */
+  onDownloaded?: (bytes: number) => void;
 }
 
 /** The job id for an ingest: one per (release, arch, version), so one kernel is never queued twice. */
@@ -103,7 +107,14 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
   const { hive, logger } = deps;
   const started = Date.now();
   const report = progressReporter(job);
-  const timings: IngestTimings = { resolveMs: 0, downloadMs: 0, extractMs: 0, buildMs: 0, totalMs: 0 };
+  const timings: IngestTimings = {
+    resolveMs: 0,
+    downloadMs: 0,
+    extractMs: 0,
+    buildMs: 0,
+    publishMs: 0,
+    totalMs: 0,
+  };
   const done = () => ({ ...timings, totalMs: Date.now() - started });
 
   await report.log(`resolving ${data.release} ${data.version} (${data.arch})`);
@@ -155,8 +166,10 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
         keepVmlinux: false,
         logger,
       });
-      timings.buildMs = Date.now() - buildStart;
+      const refreshStart = Date.now();
       await deps.onPublished?.(key);
+      timings.publishMs = built.publishMs + (Date.now() - refreshStart);
+      timings.buildMs = refreshStart - buildStart - built.publishMs;
       await report.log(
         `published ${key.arch}/${key.release}/${key.ver}` +
           (built.stats ? ` (${built.stats.structs} structs, ${built.stats.funcs} functions)` : ''),
@@ -217,8 +230,16 @@ async function obtain(
     };
   }
   report.phase('download', 0);
+  let counted = 0;
   const r = await downloadAndExtract(cand, staging, {
-    download: { ...deps.download, onProgress: (p) => report.download(p.done, p.total ?? cand.size) },
+    download: {
+      ...deps.download,
+      onProgress: (p) => {
+        deps.onDownloaded?.(p.done >= counted ? p.done - counted : p.done);
+        counted = p.done;
+        report.download(p.done, p.total ?? cand.size);
+      },
+    },
     caps,
     signal: job.signal,
     onExtractProgress: (bytes) => report.extracted(bytes),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { UnrecoverableError, type Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   CompileBudget,
@@ -27,6 +27,7 @@ import { BullQueue, redisConnection, startBullWorker } from '../queue/bullmq-que
 import { InlineQueue } from '../queue/inline-queue.js';
 import type { JobContext, JobQueue, Processor } from '../queue/types.js';
 import type { ToolRunner } from '../sandbox/exec.js';
+import { type JobObserver, observeJobs, unrecoverable } from './observe.js';
 
 export const COMPILE_QUEUE = 'compile';
 
@@ -88,6 +89,7 @@ export const compileProcessor =
     await mkdir(deps.workRoot, { recursive: true });
     const jobDir = await mkdtemp(path.join(deps.workRoot, 'job-'));
     try {
+      const fetchStart = performance.now();
       const vmlinuxH = await deps.headers.vmlinuxH(data.arch, data.ver);
       const started = performance.now();
       // The deadline starts once the kernel's headers are here: fetching them is not the user's time.
@@ -102,7 +104,7 @@ export const compileProcessor =
               arch: data.arch,
               jobDir,
               ...steps,
-            }).then((r) => ({ file: r.object, clog: r.clog }))
+            }).then((r) => ({ file: r.object, clog: r.clog, stepsMs: { compileMs: r.durationMs } }))
           : await compileSharedObject({
               source: data.source,
               env: data.env,
@@ -111,7 +113,11 @@ export const compileProcessor =
               vmlinuxH,
               jobDir,
               ...steps,
-            }).then((r) => ({ file: r.sharedObject, clog: r.clog }));
+            }).then((r) => ({
+              file: r.sharedObject,
+              clog: r.clog,
+              stepsMs: { compileMs: r.timings.objectMs, probesMs: r.timings.ffiMs, linkMs: r.timings.linkMs },
+            }));
       // The steps wrote under a file-size limit; checked again before anything is stored.
       if ((await stat(built.file)).size > budget.limits.artifactBytes)
         throw budget.tooLarge(data.output === 'o' ? 'object' : 'shared object');
@@ -121,7 +127,11 @@ export const compileProcessor =
         output: data.output,
         clog: built.clog,
         artifact: { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
-        timings: { totalMs: Math.round(performance.now() - started) },
+        timings: {
+          totalMs: Math.round(performance.now() - started),
+          headersMs: Math.round(started - fetchStart),
+          ...roundedMs(built.stepsMs),
+        },
       };
       await deps.results.put(data.key, outcome, built.file);
       await job.log(`compiled ${data.output} in ${outcome.timings?.totalMs} ms`);
@@ -130,7 +140,7 @@ export const compileProcessor =
       if (isSurfhiveError(err) && USER_ERRORS.has(err.kind) && !outOfSpace(err)) {
         const clog = (err as SurfhiveError & { clog?: string }).clog ?? '';
         await deps.results.put(data.key, { status: 'failed', output: data.output, clog, error: err.message });
-        throw new UnrecoverableError(err.message);
+        throw unrecoverable(err);
       }
       // Retried by the queue; the message is what a client polling the job sees once retries run out.
       throw infrastructureFailure(err);
@@ -144,12 +154,14 @@ export interface CompileRunnerDeps {
   results: ResultStore;
   logger: Logger;
   runner: ToolRunner;
+  /** Where the job's numbers go: this process's metrics. */
+  observer?: JobObserver<CompileOutcome>;
 }
 
 /**
  * The processor every compile runner uses (the API's in-process pool and `surfhive worker`),
- * configured from `config`, logging each job on a child logger. Resolves to nothing: the
- * outcome is in `results`.
+ * configured from `config`, each job logged on its own child logger and counted in
+ * `observer`. Resolves to nothing: the outcome is in `results`.
  */
 export function compileJobs(config: Config, deps: CompileRunnerDeps): Processor<CompileJobData, void> {
   const { runner, logger } = deps;
@@ -161,16 +173,19 @@ export function compileJobs(config: Config, deps: CompileRunnerDeps): Processor<
     runner,
     limits: compileLimits(config),
   });
+  const observed = observeJobs<CompileJobData, CompileOutcome>({
+    kind: 'compile',
+    logger,
+    kernel: (d) => `${d.arch}/${d.ver}`,
+    run: (job) => processor(job),
+    // compileProcessor already tells the user's errors (unrecoverable) from the worker's faults
+    queueError: (err) => (err instanceof Error ? err : new Error(String(err))),
+    summary: (o) => ({ output: o.output, bytes: o.artifact?.size, timings: o.timings }),
+    userErrorLevel: 'info',
+    observer: deps.observer,
+  });
   return async (job) => {
-    const log = deps.logger.child({ job: job.id, attempt: job.attempt });
-    log.info({ arch: job.data.arch, ver: job.data.ver, output: job.data.output }, 'compile started');
-    try {
-      const outcome = await processor(job);
-      log.info({ ms: outcome.timings?.totalMs }, 'compile done');
-    } catch (err) {
-      log.warn({ err }, 'compile failed');
-      throw err;
-    }
+    await observed(job);
   };
 }
 
@@ -207,6 +222,7 @@ export async function wireCompile(
   runner: ToolRunner,
   logger: Logger,
   onMissingKernel?: CompileServiceOptions['onMissingKernel'],
+  observe: Pick<CompileRunnerDeps, 'observer'> & Pick<CompileServiceOptions, 'onCacheLookup'> = {},
 ): Promise<CompileWiring> {
   const cache = CompileCache.fromConfig(config);
   let queue: CompileQueue;
@@ -228,6 +244,7 @@ export async function wireCompile(
       results: new CacheStore(cache),
       logger,
       runner,
+      observer: observe.observer,
     });
     queue = new InlineQueue(COMPILE_QUEUE, processor, { concurrency: config.compileConcurrency });
     close = () => queue.close();
@@ -238,9 +255,13 @@ export async function wireCompile(
     registry,
     maxBacklog: config.maxCompileBacklog,
     onMissingKernel,
+    onCacheLookup: observe.onCacheLookup,
   });
   return { service, queue, cache, close };
 }
+
+const roundedMs = (ms: Record<string, number>) =>
+  Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v)]));
 
 /** At most one call per interval: a Redis outage reports every reconnect attempt. */
 function throttled(fn: (err: Error) => void, ms = 5_000): (err: Error) => void {

@@ -1,5 +1,4 @@
 import type { Worker } from 'bullmq';
-import { UnrecoverableError } from 'bullmq';
 import type { Config } from '../config/config.js';
 import { isSurfhiveError } from '../errors/codes.js';
 import type { KernelKey } from '../hive/layout.js';
@@ -9,21 +8,35 @@ import type { Logger } from '../log/logger.js';
 import { BullQueue, redisConnection, startBullWorker } from '../queue/bullmq-queue.js';
 import { InlineQueue } from '../queue/inline-queue.js';
 import type { JobQueue, Processor } from '../queue/types.js';
+import { type JobObserver, observeJobs, unrecoverable } from './observe.js';
 
 export const INGEST_QUEUE = 'ingest';
 
-/** The queue's processor: user errors fail the job at once, network faults are retried. */
-export function ingestProcessor(deps: IngestDeps): Processor<IngestJobData, IngestResult> {
-  return async (job) => {
-    try {
-      return await runIngest(deps, job);
-    } catch (err) {
-      if (err instanceof TransientError) throw err;
-      if (isSurfhiveError(err)) throw new UnrecoverableError(err.message);
-      deps.logger.error({ err, job: job.id }, 'ingest failed unexpectedly');
-      throw new Error('ingest failed: internal error');
-    }
-  };
+/**
+ * The queue's processor: user errors fail the job at once, network faults are retried. Each
+ * job logs on its own child logger (start, retries, failure with its cause, finish).
+ */
+export function ingestProcessor(
+  deps: IngestDeps,
+  observer?: JobObserver<IngestResult>,
+): Processor<IngestJobData, IngestResult> {
+  return observeJobs<IngestJobData, IngestResult>({
+    kind: 'ingest',
+    logger: deps.logger,
+    kernel: (d) => `${d.arch}/${d.release}/${d.version}`,
+    run: (job, log) => runIngest({ ...deps, logger: log }, job),
+    queueError: (err) => {
+      if (err instanceof TransientError) return err;
+      if (isSurfhiveError(err)) return unrecoverable(err);
+      return new Error('ingest failed: internal error', { cause: err });
+    },
+    summary: (r) => ({
+      published: r.published,
+      ...(r.package ? { bytes: r.package.bytes } : {}),
+      timings: r.timings,
+    }),
+    observer,
+  });
 }
 
 export interface IngestWiring {
@@ -37,6 +50,8 @@ export interface IngestQueueOptions extends Partial<Omit<IngestDeps, 'hive' | 'l
   /** Ingests run at once (each is download + xz + pahole on a large vmlinux). Default 1. */
   concurrency?: number;
   onPublished?: (key: KernelKey) => Promise<void> | void;
+  /** Where each job's numbers go: this process's metrics. */
+  observer?: JobObserver<IngestResult>;
 }
 
 /**
@@ -49,8 +64,8 @@ export async function ingestQueue(
   logger: Logger,
   opts: IngestQueueOptions = {},
 ): Promise<IngestWiring> {
-  const { name = INGEST_QUEUE, concurrency = 1, ...deps } = opts;
-  const processor = ingestProcessor({ ...deps, hive, logger });
+  const { name = INGEST_QUEUE, concurrency = 1, observer, ...deps } = opts;
+  const processor = ingestProcessor({ ...deps, hive, logger }, observer);
   if (!config.redisUrl) {
     const queue = new InlineQueue<IngestJobData, IngestResult>(name, processor, { concurrency });
     return { queue, close: () => queue.close() };

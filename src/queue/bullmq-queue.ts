@@ -7,6 +7,7 @@ import {
   type JobStatus,
   JobTimeoutError,
   type Processor,
+  type QueueCounts,
   type SubmitOptions,
 } from './types.js';
 
@@ -137,6 +138,11 @@ export class BullQueue<D, R> implements JobQueue<D, R> {
     return this.queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized');
   }
 
+  async counts(): Promise<QueueCounts> {
+    const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    return { waiting: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0 };
+  }
+
   async close(): Promise<void> {
     await this.events.close();
     await this.queue.close();
@@ -157,6 +163,7 @@ export function startBullWorker<D, R>(
         id: job.id!,
         data: job.data as D,
         attempt: job.attemptsMade + 1,
+        maxAttempts: job.opts.attempts ?? 1,
         signal: signal ?? new AbortController().signal,
         log: async (line) => {
           await job.log(line);

@@ -6,6 +6,7 @@ import {
   type JobState,
   JobTimeoutError,
   type Processor,
+  type QueueCounts,
   type SubmitOptions,
 } from './types.js';
 
@@ -85,6 +86,11 @@ export class InlineQueue<D, R> implements JobQueue<D, R> {
     return this.pending.length + this.running;
   }
 
+  async counts(): Promise<QueueCounts> {
+    // A job backing off before its retry keeps its slot: it counts as active.
+    return { waiting: this.pending.length, active: this.running };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const e of this.jobs.values()) if (e.state.status === 'active') e.abort.abort();
@@ -112,6 +118,7 @@ export class InlineQueue<D, R> implements JobQueue<D, R> {
           id: s.id,
           data: e.data,
           attempt: s.attempts,
+          maxAttempts: e.maxAttempts,
           signal: e.abort.signal,
           log: async (line) => {
             s.logs.push(line);

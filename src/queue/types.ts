@@ -10,6 +10,8 @@ export interface JobContext<D> {
   id: string;
   data: D;
   attempt: number;
+  /** Attempts the queue allows this job (absent: unknown). */
+  maxAttempts?: number;
   log(line: string): Promise<void>;
   progress(value: number | object): Promise<void>;
   signal: AbortSignal;
@@ -32,6 +34,11 @@ export interface JobState<R> {
   finishedAt?: number;
 }
 
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+}
+
 export interface SubmitOptions {
   /** Jobs with the same id are one job: a second submit joins the first. */
   jobId?: string;
@@ -48,6 +55,8 @@ export interface JobQueue<D, R> {
   remove(id: string): Promise<void>;
   /** Number of jobs waiting or running. */
   backlog(): Promise<number>;
+  /** Jobs waiting (including those delayed before a retry) and running, counted apart. */
+  counts(): Promise<QueueCounts>;
   close(): Promise<void>;
 }
 

@@ -100,6 +100,19 @@ t.test('serve --processes 2: one port, every process answers, /metrics sums them
     Array(12).fill('ok.'),
     'the new kernel answered on every connection',
   );
+  // Both processes read the same hive: the aggregation takes one count, not their sum.
+  const { kernels } = (await (await fetch(`${url}/readyz`)).json()) as { kernels: number };
+  const stored = await until(
+    () => metric(url, 'surfhive_kernels{arch="x86_64",release="debian"}'),
+    (n) => n === kernels,
+    10_000,
+  );
+  t.equal(stored, kernels, 'surfhive_kernels counts each kernel once across the processes');
+  t.equal(
+    await metric(url, 'surfhive_queue_jobs{queue="compile",state="waiting"}'),
+    0,
+    'in-process queues: each process reports its own, summed',
+  );
 
   // A process that dies is replaced; the port keeps answering meanwhile.
   const [victim] = children(proc.child.pid!);

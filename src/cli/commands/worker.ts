@@ -2,6 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { createMetrics } from '../../api/metrics.js';
+import { serveMetrics } from '../../api/metrics-server.js';
 import { ApiHeaders, HiveHeaders, type KernelHeaders } from '../../compile/kernel-headers.js';
 import { CompileCache } from '../../compile/result-cache.js';
 import { ApiStore, CacheStore, type ResultStore } from '../../compile/result-store.js';
@@ -19,6 +21,7 @@ interface WorkerFlags {
   hive?: string;
   api?: string;
   concurrency?: string;
+  metricsPort?: string;
 }
 
 /**
@@ -35,11 +38,16 @@ export function registerWorker(program: Command): void {
     .option('--api <url>', 'API to fetch vmlinux.h from and return artifacts to (env SURFHIVE_API_URL)')
     .option('--hive <dir>', 'or: work on the API’s hive directly (same disk)')
     .option('--concurrency <n>', 'jobs at once (env SURFHIVE_COMPILE_CONCURRENCY, default 2)')
+    .option(
+      '--metrics-port <n>',
+      'serve this worker’s /metrics on this port (env SURFHIVE_WORKER_METRICS_PORT)',
+    )
     .action(async (flags: WorkerFlags) => {
       const config = loadConfig(process.env, {
         hive: flags.hive,
         apiUrl: flags.api,
         compileConcurrency: flags.concurrency === undefined ? undefined : Number(flags.concurrency),
+        workerMetricsPort: flags.metricsPort === undefined ? undefined : Number(flags.metricsPort),
       });
       await runWorker(config, flags.hive !== undefined || config.apiUrl === undefined);
     });
@@ -64,15 +72,28 @@ async function runWorker(config: Config, onHiveDisk: boolean): Promise<void> {
   }
   const runner = new ToolRunner(policyFromConfig(config));
   await sweepScratch([path.join(config.workDir, 'compile')], STALE_SCRATCH_MS, logger);
+  // The jobs this worker runs are counted here, not in the API: Prometheus scrapes each worker.
+  const metrics = createMetrics();
+  const metricsServer = config.workerMetricsPort
+    ? await serveMetrics(metrics, config.host, config.workerMetricsPort)
+    : undefined;
   const connection = redisConnection(config.redisUrl, 'worker');
   const worker = startCompileWorker({ ...config, redisUrl: config.redisUrl }, connection, {
     headers,
     results,
     logger,
     runner,
+    observer: metrics.jobs.compile,
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
-  logger.info({ concurrency: config.compileConcurrency, onHiveDisk }, 'worker ready');
+  logger.info(
+    {
+      concurrency: config.compileConcurrency,
+      onHiveDisk,
+      ...(metricsServer ? { metrics: `${config.host}:${config.workerMetricsPort}` } : {}),
+    },
+    'worker ready',
+  );
 
   const aliveFile = path.join(config.workDir, heartbeatFile());
   const beat = async () => {
@@ -99,6 +120,7 @@ async function runWorker(config: Config, onHiveDisk: boolean): Promise<void> {
         logger.info('drained');
         registry?.close();
         connection.disconnect();
+        void metricsServer?.close();
         process.exit(0);
       })
       .catch(() => process.exit(1));
