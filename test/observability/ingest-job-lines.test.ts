@@ -104,6 +104,32 @@ for (const mode of ['in-process', 'BullMQ'] as const) {
       );
       t.equal(v('surfhive_queue_jobs', { queue: name, state: 'waiting' }), 0);
       t.equal(v('surfhive_queue_jobs', { queue: name, state: 'active' }), 0);
+
+      if (redis) {
+        await redis.stopOnly();
+        const started = Date.now();
+        const down = parseSamples(await metrics.text());
+        t.ok(Date.now() - started < 3_000, 'a scrape does not wait on a Redis that is down');
+        t.equal(
+          sampleValue(down, 'surfhive_queue_jobs', { queue: name, state: 'waiting' }),
+          undefined,
+          'no stale count',
+        );
+        t.equal(sampleValue(down, 'surfhive_ingest_jobs_total', { outcome: 'completed' }), 1);
+        await redis.startAgain();
+        // back before the queue closes (its connections reconnect by themselves)
+        for (let i = 0; i < 100; i++) {
+          if (
+            await q.queue.counts().then(
+              () => true,
+              () => false,
+            )
+          )
+            break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        t.ok(await q.queue.counts(), 'the counts come back with Redis');
+      }
     },
   );
 }
