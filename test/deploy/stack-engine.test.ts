@@ -238,7 +238,7 @@ ${'F10 '.repeat(functions / 10)}
       others.map(async (w) => (await docker.getContainer(w).logs({ stdout: true, stderr: true })).toString()),
     );
     t.ok(
-      logs.some((l) => l.includes(id) && l.includes('compile done')),
+      logs.some((l) => l.includes(id) && l.includes('compile finished')),
       'another worker ran it to the end',
     );
     // a killed container counts as stopped by hand: the restart policy leaves it down
