@@ -8,12 +8,35 @@ import { toSafeError } from '../errors.js';
 import type { RestDeps } from './deps.js';
 import { type KernelParams, kernelErrors, kernelParams } from './schemas.js';
 
+/** A script answer: the trace, or for an error a script that prints the error and exits 1. */
+const scriptResponses = {
+  200: {
+    description: 'A POSIX sh script: sets the probes up, prints events until stopped, removes them',
+    content: {
+      'text/x-shellscript': {
+        schema: { type: 'string' },
+        example: '#!/bin/sh\n# surftrace for x86_64/6.1.0-56-amd64\nset -e\n...',
+      },
+    },
+  },
+  ...Object.fromEntries(
+    ([400, 404, 409, 500, 503] as const).map((s) => [
+      s,
+      {
+        description: `${kernelErrors[s].description}: a script that prints the error and exits 1`,
+        content: { 'text/x-shellscript': { schema: { type: 'string' } } },
+      },
+    ]),
+  ),
+};
+
 const SHELL = 'text/x-shellscript; charset=utf-8';
 const expressionList = {
   type: 'array',
   minItems: 1,
   maxItems: 64,
   items: { type: 'string', minLength: 1, maxLength: 4096 },
+  examples: [['p wake_up_new_task comm=%0->comm pid=%0->pid']],
 } as const;
 const options = {
   stack: { type: 'boolean', default: false, description: 'also record a kernel stack per event' },
@@ -64,6 +87,7 @@ export async function surftraceRoutes(app: FastifyInstance, deps: RestDeps): Pro
     {
       schema: {
         summary: 'Compile surftrace expressions into kprobe/uprobe/event definitions, filters and a script',
+        operationId: 'compileSurftrace',
         tags: ['surftrace'],
         params: kernelParams,
         body: {
@@ -71,9 +95,35 @@ export async function surftraceRoutes(app: FastifyInstance, deps: RestDeps): Pro
           required: ['expressions'],
           additionalProperties: false,
           properties: { expressions: expressionList, ...options },
+          examples: [{ expressions: ['p wake_up_new_task comm=%0->comm pid=%0->pid'], duration: 10 }],
         },
         response: {
           200: {
+            description:
+              'Each expression as ftrace definition and filter, the tracefs writes, and the script',
+            examples: [
+              {
+                arch: 'x86_64',
+                ver: '6.1.0-56-amd64',
+                instance: 'surfhive',
+                group: 'surfhive',
+                expressions: [
+                  {
+                    index: 0,
+                    type: 'kprobe',
+                    event: 'f0',
+                    definition: 'p:surfhive/f0 wake_up_new_task comm=+2976(%di):string pid=+2416(%di):s32',
+                    filter: '',
+                    symbol: 'wake_up_new_task',
+                    writes: [],
+                    teardown: [],
+                  },
+                ],
+                setup: [],
+                teardown: [],
+                script: '#!/bin/sh\n...',
+              },
+            ],
             type: 'object',
             required: ['arch', 'ver', 'instance', 'group', 'expressions', 'setup', 'teardown', 'script'],
             properties: {
@@ -148,10 +198,11 @@ export async function surftraceRoutes(app: FastifyInstance, deps: RestDeps): Pro
       errorHandler: scriptErrors,
       schema: {
         summary: 'The trace script for `curl -s URL | sudo sh` (e= once per expression)',
+        operationId: 'getSurftraceScript',
         tags: ['surftrace'],
         params: kernelParams,
         querystring: scriptQuery,
-        response: { 200: { type: 'string' }, ...kernelErrors },
+        response: scriptResponses,
       },
     },
     async (request, reply) => {
@@ -168,13 +219,17 @@ export async function surftraceRoutes(app: FastifyInstance, deps: RestDeps): Pro
       errorHandler: scriptErrors,
       schema: {
         summary: 'Trace script for `kernel=auto` (the host picks its kernel from uname) or `kernel=ARCH/VER`',
+        operationId: 'getSurftraceScriptFor',
         tags: ['surftrace'],
         querystring: {
           ...scriptQuery,
           required: ['e', 'kernel'],
-          properties: { ...scriptQuery.properties, kernel: { type: 'string', maxLength: 160 } },
+          properties: {
+            ...scriptQuery.properties,
+            kernel: { type: 'string', maxLength: 160, examples: ['auto'] },
+          },
         },
-        response: { 200: { type: 'string' }, ...kernelErrors },
+        response: scriptResponses,
       },
     },
     async (request, reply) => {
