@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { requireToken } from './api/auth.js';
+import { requireTokenOnRoutes } from './api/auth.js';
 import { btfRoutes } from './api/btf/index.js';
 import { clusterMetricsText } from './api/cluster-metrics.js';
 import { installErrorHandling } from './api/errors.js';
@@ -218,9 +218,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(
     async (api) => {
       if (config.compileAuth === 'token')
-        api.addHook(
-          'preHandler',
-          requireToken([...config.compileTokenHashes, ...config.operatorTokenHashes], 'a compile token'),
+        requireTokenOnRoutes(
+          api,
+          [...config.compileTokenHashes, ...config.operatorTokenHashes],
+          'a compile token',
         );
       await compileRoutes(api, { compile: compile.service });
     },
@@ -256,7 +257,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       }),
     { prefix: '/api/v1' },
   );
-  await app.register(webRoutes);
+  await app.register(webRoutes, { docs });
   if (docs) await app.register(openApiRoutes);
   return app;
 }

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SurfhiveError } from '../errors/codes.js';
+import { bearerSecurity, errorResponses } from './rest/schemas.js';
 
 /** The stored form of an operator token: its sha256, hex. */
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
@@ -48,4 +49,20 @@ export function requireToken(hashes: readonly string[], what: string) {
 /** Ingest and administration: only operator tokens. */
 export function requireOperator(hashes: readonly string[]) {
   return requireToken(hashes, 'an operator token');
+}
+
+/**
+ * Every route registered after this in `app` (an encapsulated plugin) needs a
+ * token: checked before the handler, and documented as bearer-secured with its
+ * 401 and 403 answers.
+ */
+export function requireTokenOnRoutes(app: FastifyInstance, hashes: readonly string[], what: string): void {
+  app.addHook('onRoute', (route) => {
+    route.schema = {
+      ...route.schema,
+      security: bearerSecurity,
+      response: { ...errorResponses(401, 403), ...(route.schema?.response as object | undefined) },
+    };
+  });
+  app.addHook('preHandler', requireToken(hashes, what));
 }

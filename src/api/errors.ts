@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isSurfhiveError, SurfhiveError } from '../errors/codes.js';
 import { preparingLocation } from '../provision/preparing.js';
 import { lbcFailure } from './lbc/envelope.js';
+import { errorComponent } from './rest/schemas.js';
 import { retryAfterOf } from './retry-after.js';
 
 /** Routes that speak the legacy protocol set `config: { lbc: true }`: their errors keep its envelope. */
@@ -17,6 +18,8 @@ function validationMessage(err: FastifyError): string {
   const where = `${err.validationContext ?? 'request'}${first.instancePath ? first.instancePath.replace(/\//g, '.') : ''}`;
   const missing = (first.params as { missingProperty?: string } | undefined)?.missingProperty;
   if (missing) return `${where} must have ${missing}`;
+  // Ajv's pattern message quotes the regular expression: say what is wrong instead
+  if (first.keyword === 'pattern') return `${where} holds characters or a form this field does not accept`;
   return `${where} ${first.message ?? 'is invalid'}`;
 }
 
@@ -54,8 +57,9 @@ export function toSafeError(err: unknown, request: FastifyRequest): SurfhiveErro
   return new SurfhiveError('INTERNAL', 'internal error');
 }
 
-/** The one error handler and the 404 handler, for the whole app. */
+/** The one error handler and the 404 handler, for the whole app; the error schema routes reference. */
 export function installErrorHandling(app: FastifyInstance): void {
+  app.addSchema(errorComponent);
   app.setErrorHandler((err, request, reply: FastifyReply) => {
     const safe = toSafeError(err, request);
     const retryAfter = retryAfterOf(safe);

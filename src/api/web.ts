@@ -15,9 +15,14 @@ export const WEB_UI_PATHS = [
   '/core',
 ] as const;
 
+/** The API's own page: the UI renders `/api/v1/openapi.json` there, with a token field for Try it. */
+export const API_DOCS_PATH = '/api/v1/docs';
+
 export interface WebOptions {
   /** The built UI (default `<package>/dist/web`, made by `npm run build:web`). */
   root?: string;
+  /** Serve the API page at API_DOCS_PATH (default true). */
+  docs?: boolean;
 }
 
 /** Everything the UI loads comes from this server; nothing inline, nothing from elsewhere. */
@@ -50,14 +55,16 @@ export async function webRoutes(app: FastifyInstance, opts: WebOptions = {}): Pr
   const root = opts.root ?? path.join(packageRoot(), 'dist', 'web');
   if (!existsSync(path.join(root, 'index.html'))) {
     app.log.warn('web UI not built (npm run build:web): / answers a short note');
-    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+    const note = async (_request: unknown, reply: FastifyReply) =>
       reply
         .code(503)
         .type('text/plain; charset=utf-8')
         .send(
-          'The surfhive web UI is not built on this server (npm run build:web). The API is at /api/v1.\n',
-        ),
-    );
+          'The surfhive web UI is not built on this server (npm run build:web). The API is at /api/v1, ' +
+            'its OpenAPI document at /api/v1/openapi.json.\n',
+        );
+    app.get('/', { schema: { hide: true } }, note);
+    if (opts.docs !== false) app.get(API_DOCS_PATH, { schema: { hide: true } }, note);
     return;
   }
   await app.register(fastifyStatic, {
@@ -74,7 +81,7 @@ export async function webRoutes(app: FastifyInstance, opts: WebOptions = {}): Pr
       }
     },
   });
-  for (const url of WEB_UI_PATHS) {
+  for (const url of opts.docs === false ? WEB_UI_PATHS : [...WEB_UI_PATHS, API_DOCS_PATH]) {
     app.get(url, { schema: { hide: true } }, async (_request, reply) => {
       pageHeaders(reply);
       return reply.sendFile('index.html');

@@ -82,8 +82,11 @@ export function resolveMemberPath(h: KernelDbHandle, structName: string, path: s
     const s = structRow(h, current);
     if (!s) {
       throw depth === 0
-        ? new SurfhiveError('STRUCT_NOT_FOUND', 'no such struct in this kernel')
-        : new SurfhiveError('MEMBER_NOT_FOUND', 'the layout of an inner struct is not in this kernel');
+        ? new SurfhiveError('STRUCT_NOT_FOUND', `no ${current} in this kernel`)
+        : new SurfhiveError(
+            'MEMBER_NOT_FOUND',
+            `the layout of ${current} (in ${structName}) is not in this kernel`,
+          );
     }
     const cells = structCells(h, s.id);
     const found = findRow(cells, segs);
@@ -92,7 +95,9 @@ export function resolveMemberPath(h: KernelDbHandle, structName: string, path: s
       const nested = cells.some((c) => c.name.startsWith(`${whole}.`));
       throw new SurfhiveError(
         'MEMBER_NOT_FOUND',
-        nested ? 'that path names a nested struct; ask for one of its members' : 'no such member',
+        nested
+          ? `${whole} is a nested struct in ${current}; ask for one of its members`
+          : `${current} has no member ${whole}`,
       );
     }
     const { row, used, dims } = found;

@@ -2,10 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { packageRoot } from '../../src/util/package-root.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const ARTIFACTS = path.join(packageRoot(), 'test-artifacts', 'web');
+/** Where screenshots go: SURFHIVE_E2E_SHOTS, else a fresh temporary directory (named in the test output). */
+export const shotsDir = () =>
+  process.env.SURFHIVE_E2E_SHOTS || mkdtempSync(path.join(os.tmpdir(), 'surfhive-shots-'));
 
 const ARGS = [
   '--headless',
@@ -25,6 +26,10 @@ export interface Browsing {
   foreign: string[];
   /** Uncaught page errors. */
   pageErrors: string[];
+  /** Errors the page logged to its console (CSP violations and failed loads among them). */
+  consoleErrors: string[];
+  /** The directory screenshots are saved in. */
+  shots: string;
   shot: (name: string, fullPage?: boolean) => Promise<string>;
   close: () => Promise<void>;
 }
@@ -42,6 +47,7 @@ export async function openBrowser(origin: string): Promise<Browsing> {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   const foreign: string[] = [];
   const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (url.startsWith(origin) || url.startsWith('data:')) return route.continue();
@@ -50,15 +56,21 @@ export async function openBrowser(origin: string): Promise<Browsing> {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
+  });
   page.setDefaultTimeout(15_000);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  const shots = shotsDir();
+  mkdirSync(shots, { recursive: true });
   return {
     context,
     page,
     foreign,
     pageErrors,
+    consoleErrors,
+    shots,
     shot: async (name: string, fullPage = true) => {
-      const file = path.join(ARTIFACTS, `${name}.png`);
+      const file = path.join(shots, `${name}.png`);
       await page.screenshot({ path: file, fullPage });
       return file;
     },

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import t from 'tap';
+import { hashToken } from '../../src/api/auth.js';
 import { buildFixtures } from '../corecheck/fixtures.js';
 import { bpfFixture } from '../helpers/fixtures.js';
 import {
@@ -34,11 +35,20 @@ if (!existsSync(CHROMIUM)) {
   const h = await localHive();
   publishKernel(h.hive, GOLDEN_KEY, goldenRows(), { btf: FAKE_BTF, head: FAKE_HEAD });
   publishOlder(h.hive);
-  const app = await explorerApp(h.config);
+  // compiles need a token here (SURFHIVE_COMPILE_AUTH=token), ingest an operator's
+  const COMPILE_TOKEN = 'e2e-compile-token';
+  const OPERATOR_TOKEN = 'e2e-operator-token';
+  const app = await explorerApp({
+    ...h.config,
+    compileAuth: 'token',
+    compileTokenHashes: [hashToken(COMPILE_TOKEN)],
+    operatorTokenHashes: [hashToken(OPERATOR_TOKEN)],
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const b = await openBrowser(origin);
   const { page } = b;
+  t.comment(`screenshots in ${b.shots}`);
   t.teardown(async () => {
     await b.close();
     await app.close();
@@ -159,7 +169,11 @@ if (!existsSync(CHROMIUM)) {
     t.equal(await shown(page.getByTestId('mp-type')), 'struct rb_node *');
     const expr = page.locator('#surftrace-expr');
     await page.locator('.surftrace > p.muted').first().waitFor();
-    t.equal(await expr.inputValue(), 'p task_pid_type rb_left=%0->se.run_node.rb_left');
+    t.equal(
+      await expr.inputValue(),
+      'p wake_up_new_task rb_left=%0->se.run_node.rb_left',
+      'a commonly traced function, not merely the first taking the pointer',
+    );
     await page.getByText('kprobe:').waitFor();
     t.match(await shown(page.locator('.surftrace')), /\+0x38\(%di\)/, 'the server compiled it');
     await page.getByRole('button', { name: 'Copy' }).click();
@@ -181,7 +195,7 @@ if (!existsSync(CHROMIUM)) {
     t.equal(await shown(page.getByTestId('mp-type')), 'char');
     await page.fill('#member-path', 'se.nope');
     await page.locator('.member-path .error').waitFor();
-    t.match(await shown(page.locator('.member-path .error')), /no such member/);
+    t.match(await shown(page.locator('.member-path .error')), /struct task_struct has no member se\.nope/);
 
     // clicking a member in the table fills the box
     await page.locator('table.members button', { hasText: 'real_parent' }).click();
@@ -223,6 +237,11 @@ if (!existsSync(CHROMIUM)) {
     await page.getByRole('button', { name: '⇄ swap' }).click();
     await page.locator('tr[data-member="vol"][data-status="removed"]').waitFor();
     t.pass('swapping the kernels turns added into removed');
+
+    // the bare tag, as the struct pages take it
+    await go(`/diff?${q({ a: OLDER, b: GOLDEN, s: 'task_struct' })}`);
+    await page.getByTestId('sum-same').filter({ hasText: '32 same' }).waitFor();
+    t.equal(await page.locator('.diff .error, section > p.error').count(), 0);
   });
 
   t.test(
@@ -281,7 +300,7 @@ if (!existsSync(CHROMIUM)) {
     t.equal(await waitValue(page.locator('#fn-arg'), 'struct sk_buff **'), 'struct sk_buff **');
   });
 
-  t.test('compile: a round trip through the job API, then a failing source', async (t) => {
+  t.test('compile with a token: refused without, a round trip with, then a failing source', async (t) => {
     await go(`/compile?${q({ k: LOCAL })}`);
     await page.fill('#cc-source', bpfFixture('hello'));
     await page.selectOption('#cc-out', 'o');
@@ -289,17 +308,29 @@ if (!existsSync(CHROMIUM)) {
     await page.locator('#cc-env').press('Tab');
     await page.waitForURL(/env=-DWEB_UI_TEST%3D1/);
     await page.getByRole('button', { name: /Compile/ }).click();
+    await page.getByText('This server compiles only with a token').waitFor();
+    t.pass('without a token: told to paste one');
+
+    await page.fill('#cc-token', COMPILE_TOKEN);
+    t.equal(
+      await page.evaluate('localStorage.getItem("surfhive.token")'),
+      COMPILE_TOKEN,
+      "kept in the browser's storage",
+    );
+    await page.getByRole('button', { name: /Compile/ }).click();
     const status = page.getByTestId('job-status');
     await status.filter({ hasText: /completed|failed/ }).waitFor({ timeout: 120_000 });
     t.equal(await shown(status), 'completed');
     t.match(page.url(), /job=[0-9a-f]{64}/, 'the job is in the URL');
-    const href = await page.getByTestId('artifact').getAttribute('href');
-    const obj = await page.request.get(`${origin}${href}`);
-    t.equal(obj.status(), 200);
-    const body = await obj.body();
-    t.same([...body.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46], 'an ELF object');
+    const href = (await page.getByTestId('artifact').getAttribute('href'))!;
+    t.equal((await page.request.get(`${origin}${href}`)).status(), 401, 'the artifact needs the token');
+    const download = page.waitForEvent('download');
+    await page.getByTestId('artifact').click();
+    const saved = await (await download).path();
+    const body = readFileSync(saved);
+    t.same([...body.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46], 'an ELF object, fetched with the token');
     t.equal(body[18], 247, 'machine EM_BPF');
-    await b.shot('compile-ok');
+    await b.shot('playground-token');
 
     // a shared job link shows the same job
     await page.goto(page.url());
@@ -361,8 +392,105 @@ if (!existsSync(CHROMIUM)) {
     },
   );
 
-  t.test('nothing was loaded from elsewhere, nothing threw', async (t) => {
+  t.test(
+    'the API page: the document rendered in the explorer look, no console errors, Try it with a token',
+    async (t) => {
+      await page.evaluate('localStorage.removeItem("surfhive.token")');
+      b.consoleErrors.length = 0;
+      await go('/api/v1/docs');
+      const ops = page.locator('details.op');
+      await ops.first().waitFor();
+      t.ok((await ops.count()) >= 40, 'every operation listed');
+      t.equal(await page.title(), 'API · surfhive');
+      t.equal(await shown(page.locator('nav a[aria-current="page"]')), 'API');
+      t.notMatch(await page.content(), /swagger/i, 'no framework branding');
+
+      // a lookup, sent as its own example
+      const getStruct = page.locator('details#getStruct');
+      await getStruct.locator('summary').click();
+      t.equal(await getStruct.locator('input[id="getStruct-path-name"]').inputValue(), 'task_struct');
+      t.equal(await getStruct.locator('input[id="getStruct-path-ver"]').inputValue(), GOLDEN_VER);
+      await getStruct.getByRole('button', { name: 'Send' }).click();
+      await getStruct.getByTestId('try-status').filter({ hasText: '200' }).waitFor();
+      t.match(await shown(getStruct.getByTestId('try-body')), /"name": "struct task_struct"/);
+      t.same(b.consoleErrors, [], 'no console errors (CSP, scripts, styles)');
+
+      // an operator route: 401 without the token, through with it
+      const ingest = page.locator('details#getIngest');
+      await ingest.locator('summary').click();
+      t.match(await shown(ingest.locator('summary')), /token/);
+      await ingest.getByRole('button', { name: 'Send' }).click();
+      await ingest.getByTestId('try-status').filter({ hasText: '401' }).waitFor();
+      await page.fill('#docs-token', OPERATOR_TOKEN);
+      await ingest.getByRole('button', { name: 'Send' }).click();
+      await ingest.getByTestId('try-status').filter({ hasText: '404' }).waitFor();
+      t.match(
+        await shown(ingest.getByTestId('try-body')),
+        /SURFHIVE_ERR_JOB_NOT_FOUND/,
+        'the token was sent',
+      );
+      await b.shot('docs-try', false);
+      await page.evaluate('window.scrollTo(0, 0)');
+      await b.shot('docs', false);
+    },
+  );
+
+  t.test(
+    'narrow screen (420 px): navigation all there, diff type names wrap between words only',
+    async (t) => {
+      await page.setViewportSize({ width: 420, height: 860 });
+      t.teardown(() => page.setViewportSize({ width: 1366, height: 800 }));
+      await go(`/diff?${q({ a: OLDER, b: GOLDEN, s: 'struct task_struct' })}`);
+      await page.locator('table.diff tbody tr').first().waitFor();
+      const links = page.locator('header.top nav a');
+      t.equal(await links.count(), 8);
+      for (const link of await links.all()) {
+        const box = (await link.boundingBox())!;
+        t.ok(box.x >= 0 && box.x + box.width <= 420, `${await shown(link)} within the screen`);
+      }
+      t.ok(
+        ((await page.evaluate('document.documentElement.scrollWidth')) as number) <= 420,
+        'the page itself does not scroll sideways',
+      );
+      // every word of every type cell sits on one line
+      const split = (await page.evaluate(`(() => {
+      const bad = [];
+      for (const td of document.querySelectorAll('table.diff td.type')) {
+        const text = td.firstChild;
+        if (!text || text.nodeType !== 3) continue;
+        const s = text.textContent;
+        const re = /S+/g;
+        let m;
+        while ((m = re.exec(s))) {
+          const r = document.createRange();
+          r.setStart(text, m.index);
+          r.setEnd(text, m.index + m[0].length);
+          if (r.getClientRects().length > 1) bad.push(m[0]);
+        }
+      }
+      return bad;
+    })()`)) as string[];
+      t.same(split, [], 'no type name broken inside a word');
+      await b.shot('diff-narrow', false);
+      await go('/kernels');
+      await page.locator('table.kernels tbody tr').first().waitFor();
+      t.ok(
+        ((await page.evaluate('document.documentElement.scrollWidth')) as number) <= 420,
+        'the kernel list scrolls inside its table, not the page',
+      );
+      await b.shot('narrow', false);
+      await links.filter({ hasText: 'Functions' }).click();
+      await page.waitForURL(/\/functions/);
+      t.pass('a link in the wrapped navigation works');
+    },
+  );
+
+  t.test('nothing was loaded from elsewhere, nothing threw, no CSP violation', async (t) => {
     t.same(b.foreign, []);
     t.same(b.pageErrors, []);
+    t.same(
+      b.consoleErrors.filter((m) => /Content Security Policy|Refused to/i.test(m)),
+      [],
+    );
   });
 }

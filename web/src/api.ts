@@ -8,6 +8,7 @@ import type {
   StructSummary,
 } from '../../src/lookup/answers.js';
 import type { StructDiff as LayoutDiff, MemberDiff, MemberStatus } from '../../src/lookup/struct-diff.js';
+import { authHeaders } from './token';
 
 export interface KernelSummary {
   arch: string;
@@ -125,6 +126,11 @@ export const api = {
     f: { pattern?: string; ret?: string; arg?: string; limit: number; offset: number },
     signal?: AbortSignal,
   ) => getJson<SearchPage<Func>>(`${kernelBase(kernel)}/functions${q(f)}`, signal),
+  function: (kernel: string, name: string, signal?: AbortSignal) =>
+    getJson<{ name: string; items: Func[] }>(
+      `${kernelBase(kernel)}/functions/${encodeURIComponent(name)}`,
+      signal,
+    ),
   diff: (name: string, a: string, b: string, signal?: AbortSignal) =>
     getJson<StructDiff>(`/api/v1/diff/structs/${encodeURIComponent(name)}${q({ a, b })}`, signal),
   compile: (
@@ -133,11 +139,16 @@ export const api = {
   ) =>
     request<CompileJob>(`/api/v1/compile?wait=${wait}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authHeaders() },
       body: JSON.stringify(body),
     }),
-  job: (id: string, signal?: AbortSignal) =>
-    getJson<CompileJob>(`/api/v1/compile/${encodeURIComponent(id)}`, signal),
+  job: async (id: string, signal?: AbortSignal) =>
+    (
+      await request<CompileJob>(`/api/v1/compile/${encodeURIComponent(id)}`, {
+        signal,
+        headers: authHeaders(),
+      })
+    ).body,
 };
 
 /** Download links the server offers for an artifact kind. */

@@ -3,6 +3,7 @@ import { api, kernelRef } from './api';
 import { CompileView } from './compile';
 import { CoreView } from './core';
 import { DiffView } from './diff';
+import { DocsView } from './docs';
 import { FunctionsView } from './functions';
 import { HistoryView } from './history';
 import { useLoad } from './hooks';
@@ -18,27 +19,24 @@ const VIEWS = [
   { path: '/functions', label: 'Functions' },
   { path: '/compile', label: 'Compile' },
   { path: '/core', label: 'CO-RE' },
+  { path: '/api/v1/docs', label: 'API' },
 ] as const;
+
+/** Views that do not start on a kernel of their own. */
+const NO_KERNEL: readonly string[] = ['/kernels', '/diff', '/core', '/history', '/api/v1/docs'];
 
 export function App() {
   const loc = useLocation();
   const list = useLoad('all', (signal) => api.kernels({ limit: 500 }, signal));
   const kernels = list.data?.items ?? [];
-  const path = VIEWS.some((v) => v.path === loc.path) ? loc.path : '/kernels';
+  const asked = loc.path.length > 1 ? loc.path.replace(/\/+$/, '') : loc.path;
+  const path = VIEWS.some((v) => v.path === asked) ? asked : '/kernels';
   const k = loc.params.get('k') ?? undefined;
 
   // a view that needs a kernel starts on the first one the hive has
   useEffect(() => {
     if (loc.path !== path) navigate(href(path, Object.fromEntries(loc.params.entries())), true);
-    else if (
-      !k &&
-      kernels[0] &&
-      path !== '/kernels' &&
-      path !== '/diff' &&
-      path !== '/core' &&
-      path !== '/history'
-    )
-      setParams({ k: kernelRef(kernels[0]) });
+    else if (!k && kernels[0] && !NO_KERNEL.includes(path)) setParams({ k: kernelRef(kernels[0]) });
   }, [loc.path, path, k, kernels.length]);
 
   useEffect(() => {
@@ -56,7 +54,7 @@ export function App() {
           {VIEWS.map((v) => (
             <a
               key={v.path}
-              href={href(v.path, { k })}
+              href={v.path === '/api/v1/docs' ? v.path : href(v.path, { k })}
               data-spa="1"
               aria-current={v.path === path ? 'page' : undefined}
             >
@@ -64,9 +62,6 @@ export function App() {
             </a>
           ))}
         </nav>
-        <a class="docs" href="/api/v1/docs" target="_blank" rel="noreferrer">
-          API docs
-        </a>
       </header>
       <main id="main">
         {list.error && <p class="error">Kernel list: {list.error}</p>}
@@ -77,6 +72,7 @@ export function App() {
         {path === '/functions' && <FunctionsView params={loc.params} kernels={kernels} />}
         {path === '/compile' && <CompileView params={loc.params} kernels={kernels} />}
         {path === '/core' && <CoreView params={loc.params} />}
+        {path === '/api/v1/docs' && <DocsView params={loc.params} />}
       </main>
     </div>
   );

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, type CompileJob, type KernelSummary } from './api';
 import { KernelSelect } from './kernel-select';
 import { setParams } from './router';
+import { downloadWithToken, TokenField, useToken } from './token';
 
 const DRAFT = 'surfhive.compile.source';
 const MAX_SOURCE = 512 * 1024;
@@ -26,6 +27,50 @@ function loadDraft(): string {
   } catch {
     return EXAMPLE;
   }
+}
+
+/** What a refused compile means for the person at the keyboard. */
+function refusal(e: unknown, fallback: string): string {
+  if (!(e instanceof ApiError)) return fallback;
+  if (e.status === 401)
+    return 'This server compiles only with a token: paste a compile token into the token field.';
+  if (e.status === 403) return 'The server does not accept this token: check the token field.';
+  return e.message;
+}
+
+/** A link that, with a token kept, fetches with it (a plain link cannot send one). */
+function TokenLink({
+  href,
+  name,
+  children,
+  ...rest
+}: {
+  href: string;
+  name: string;
+  children: string;
+  class?: string;
+  'data-testid'?: string;
+}) {
+  const [token] = useToken();
+  const [failed, setFailed] = useState('');
+  return (
+    <>
+      <a
+        {...rest}
+        href={href}
+        download={name}
+        onClick={(e) => {
+          if (!token) return;
+          e.preventDefault();
+          setFailed('');
+          downloadWithToken(href, name).catch((err: unknown) => setFailed(String((err as Error).message)));
+        }}
+      >
+        {children}
+      </a>
+      {failed && <span class="error"> {failed}</span>}
+    </>
+  );
 }
 
 /** Polls a job until it finishes (or the view goes away). */
@@ -94,7 +139,7 @@ export function CompileView({ params, kernels }: { params: URLSearchParams; kern
     if (job?.id === jobId && FINISHED.includes(job.status)) return;
     const ctl = new AbortController();
     follow(jobId, ctl.signal, setJob).catch((e: unknown) => {
-      if (!ctl.signal.aborted) setError(e instanceof ApiError ? e.message : 'the job cannot be read');
+      if (!ctl.signal.aborted) setError(refusal(e, 'the job cannot be read'));
     });
     return () => ctl.abort();
   }, [jobId]);
@@ -119,7 +164,7 @@ export function CompileView({ params, kernels }: { params: URLSearchParams; kern
       setJob(r.body);
       setParams({ job: r.body.id }, false);
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : 'compile request failed');
+      setError(refusal(e, 'compile request failed'));
     } finally {
       setBusy(false);
     }
@@ -194,6 +239,7 @@ export function CompileView({ params, kernels }: { params: URLSearchParams; kern
           <label for="cc-file">upload bpf.c</label>
           <input id="cc-file" type="file" accept=".c,.h,text/x-c,text/plain" onChange={upload} />
         </span>
+        <TokenField id="cc-token" hint="only if the server asks for one" />
         <button type="submit" class="primary" disabled={!kernel || busy}>
           {busy ? 'compiling…' : 'Compile (Ctrl+Enter)'}
         </button>
@@ -235,16 +281,19 @@ export function CompileView({ params, kernels }: { params: URLSearchParams; kern
             {done && (
               <>
                 {' '}
-                · <a href={`/api/v1/compile/${encodeURIComponent(job.id)}/log`}>raw log</a>
+                ·{' '}
+                <TokenLink href={`/api/v1/compile/${encodeURIComponent(job.id)}/log`} name="compile.log">
+                  raw log
+                </TokenLink>
               </>
             )}
           </p>
           {job.error && <p class="error">{job.error}</p>}
           {job.artifact && (
             <p>
-              <a class="button" href={job.artifact.url} download={`bpf.${output}`} data-testid="artifact">
-                Download bpf.{output}
-              </a>{' '}
+              <TokenLink class="button" href={job.artifact.url} name={`bpf.${output}`} data-testid="artifact">
+                {`Download bpf.${output}`}
+              </TokenLink>{' '}
               <span class="muted">
                 {job.artifact.size.toLocaleString('en')} bytes · sha256{' '}
                 <span class="mono">{job.artifact.sha256.slice(0, 16)}…</span>

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type MemberLocation, request } from './api';
+import { ApiError, api, type Func, type MemberLocation, request } from './api';
 import { CopyBox } from './copy-box';
 import { useDebounced, useLoad } from './hooks';
 import { hex } from './layout-model';
+import { COMMON_PROBES, plainName } from './probe-functions';
 
 const PATH_RE = /^[A-Za-z_][A-Za-z0-9_]*(\[[0-9]{1,9}\])*(\.[A-Za-z_][A-Za-z0-9_]*(\[[0-9]{1,9}\])*){0,31}$/;
 
@@ -22,16 +23,33 @@ function varName(path: string): string {
 }
 
 /**
+ * A function to probe that takes `ptr`: a commonly traced one when the kernel
+ * has it, else the first plainly named one, else the first at all.
+ */
+async function probeFunction(kernel: string, struct: string, ptr: string, signal: AbortSignal) {
+  for (const name of COMMON_PROBES[struct] ?? []) {
+    try {
+      const f = (await api.function(kernel, name, signal)).items.find((x) => x.args.includes(ptr));
+      if (f) return f;
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404)) throw e;
+    }
+  }
+  const all = (await api.functions(kernel, { arg: ptr, limit: 100, offset: 0 }, signal)).items;
+  return all.find((f) => plainName(f.func)) ?? all[0];
+}
+
+/**
  * A surftrace probe that reads the member: on a function taking a pointer to
  * the struct when the kernel has one, else a cast on the first argument.
  */
 function useSurftrace(kernel: string, struct: string, path: string | undefined) {
   const ptr = `${struct} *`;
-  const fn = useLoad(path ? `${kernel}|${struct}` : undefined, (signal) =>
-    api.functions(kernel, { arg: ptr, limit: 1, offset: 0 }, signal),
+  const fn = useLoad<Func | undefined>(path ? `${kernel}|${struct}` : undefined, (signal) =>
+    probeFunction(kernel, struct, ptr, signal),
   );
   if (!path || fn.loading) return undefined;
-  const f = fn.data?.items[0];
+  const f = fn.data;
   const v = varName(path);
   if (f) {
     const index = f.args.indexOf(ptr);
@@ -76,7 +94,7 @@ export function MemberPath({ kernel, struct, path, onPath, onLocated }: Props) {
   );
   const found = loc.loading ? undefined : loc.data;
   useEffect(() => onLocated(loc.error ? undefined : found), [found, loc.error]);
-  const st = useSurftrace(kernel, struct, found && !loc.error ? path : undefined);
+  const st = useSurftrace(kernel, found?.struct ?? struct, found && !loc.error ? path : undefined);
   const def = useDefinition(kernel, st?.expr);
 
   return (

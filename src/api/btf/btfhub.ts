@@ -6,7 +6,7 @@ import { type Arch, isVer } from '../../hive/names.js';
 import type { KernelEntry } from '../../hive/registry.js';
 import { moduleBuildIds } from '../../kernel-db/module-btf.js';
 import { metaTable } from '../../lookup/queries.js';
-import { errorSchema, pageOf, paging } from '../rest/schemas.js';
+import { errorResponses, fileResponses, pageOf, paging } from '../rest/schemas.js';
 import { sendHiveFile } from '../rest/send-file.js';
 import type { BtfDeps } from './deps.js';
 
@@ -60,23 +60,44 @@ export async function btfhubRoutes(app: FastifyInstance, deps: BtfDeps): Promise
     {
       schema: {
         summary: 'Every kernel in the BTFHub-shaped archive',
+        operationId: 'listBtfhub',
         tags: ['btf'],
         querystring: { type: 'object', additionalProperties: false, properties: paging },
         response: {
-          200: pageOf({
-            type: 'object',
-            required: ['distro', 'version', 'arch', 'kernel', 'release', 'url'],
-            properties: {
-              distro: { type: 'string' },
-              version: { type: 'string' },
-              arch: { type: 'string' },
-              kernel: { type: 'string' },
-              release: { type: 'string' },
-              url: { type: 'string' },
-              modulesUrl: { type: 'string' },
-            },
-          }),
-          400: errorSchema,
+          200: {
+            description: 'One page of the archive: where each kernel lives in BTFHub layout',
+            examples: [
+              {
+                total: 1,
+                offset: 0,
+                limit: 50,
+                items: [
+                  {
+                    distro: 'debian',
+                    version: '12',
+                    arch: 'x86_64',
+                    kernel: '6.1.0-56-amd64',
+                    release: 'debian',
+                    url: '/btfhub/debian/12/x86_64/6.1.0-56-amd64.btf.tar.xz',
+                  },
+                ],
+              },
+            ],
+            ...pageOf({
+              type: 'object',
+              required: ['distro', 'version', 'arch', 'kernel', 'release', 'url'],
+              properties: {
+                distro: { type: 'string' },
+                version: { type: 'string' },
+                arch: { type: 'string' },
+                kernel: { type: 'string' },
+                release: { type: 'string' },
+                url: { type: 'string' },
+                modulesUrl: { type: 'string' },
+              },
+            }),
+          },
+          ...errorResponses(400),
         },
       },
     },
@@ -101,29 +122,26 @@ export async function btfhubRoutes(app: FastifyInstance, deps: BtfDeps): Promise
     {
       schema: {
         summary: "One kernel's BTF (`<kernel>.btf.tar.xz`) or its modules' (`<kernel>.modules.btf.tar.xz`)",
+        operationId: 'downloadBtfhubArchive',
         tags: ['btf'],
         params: {
           type: 'object',
           required: ['distro', 'version', 'arch', 'file'],
           additionalProperties: false,
           properties: {
-            distro: { type: 'string', pattern: SEGMENT },
-            version: { type: 'string', pattern: SEGMENT },
-            arch: { type: 'string', enum: ['x86_64', 'arm64'] },
-            file: { type: 'string', pattern: '^[0-9][A-Za-z0-9._+~-]{0,160}\\.btf\\.tar\\.xz$' },
+            distro: { type: 'string', pattern: SEGMENT, examples: ['debian'] },
+            version: { type: 'string', pattern: SEGMENT, examples: ['12'] },
+            arch: { type: 'string', enum: ['x86_64', 'arm64'], examples: ['x86_64'] },
+            file: {
+              type: 'string',
+              pattern: '^[0-9][A-Za-z0-9._+~-]{0,160}\\.btf\\.tar\\.xz$',
+              examples: ['6.1.0-56-amd64.btf.tar.xz'],
+            },
           },
         },
         response: {
-          200: { description: 'the archive', type: 'string', format: 'binary' },
-          206: { description: 'partial content', type: 'string', format: 'binary' },
-          304: { description: 'not modified', type: 'null' },
-          400: errorSchema,
-          404: errorSchema,
-          409: errorSchema,
-          412: errorSchema,
-          416: errorSchema,
-          500: errorSchema,
-          503: errorSchema,
+          ...fileResponses('application/x-xz', 'The archive: one .btf file, or one per module'),
+          ...errorResponses(400, 404, 409, 412, 416, 500, 503),
         },
       },
     },

@@ -4,11 +4,15 @@ import { BUILD_ID_PATTERN } from '../../buildid/elf-notes.js';
 import { FEDERATED_HEADER } from '../../buildid/federate.js';
 import type { BuildIdHit } from '../../buildid/index.js';
 import { SurfhiveError } from '../../errors/codes.js';
-import { archSchema, errorSchema } from '../rest/schemas.js';
+import { archSchema, errorResponses } from '../rest/schemas.js';
 import type { BtfDeps } from './deps.js';
 import { sendBtf } from './send-btf.js';
 
-const buildIdParam = { type: 'string', pattern: BUILD_ID_PATTERN.replace('0-9a-f', '0-9a-fA-F') } as const;
+const buildIdParam = {
+  type: 'string',
+  pattern: BUILD_ID_PATTERN.replace('0-9a-f', '0-9a-fA-F'),
+  examples: ['eb4fbcd037e7253717950bf2b93bd5566f47c56f'],
+} as const;
 
 export async function btfOfHit(deps: BtfDeps, hit: BuildIdHit): Promise<BtfBytes> {
   return hit.module === undefined ? kernelBtf(hit.kernel) : moduleBtf(deps.lookup, hit.kernel, hit.module);
@@ -25,18 +29,23 @@ export async function debuginfodRoutes(app: FastifyInstance, deps: BtfDeps): Pro
     {
       schema: {
         summary: 'debuginfod: one ELF section by GNU build id (only .BTF: a kernel or a module split BTF)',
+        operationId: 'debuginfodSection',
         tags: ['btf'],
         params: {
           type: 'object',
           required: ['id', 'section'],
           additionalProperties: false,
-          properties: { id: buildIdParam, section: { type: 'string', pattern: '^[.A-Za-z0-9_-]{1,64}$' } },
+          properties: {
+            id: buildIdParam,
+            section: { type: 'string', pattern: '^[.A-Za-z0-9_-]{1,64}$', examples: ['.BTF'] },
+          },
         },
         response: {
-          200: { description: 'the section bytes', type: 'string', format: 'binary' },
-          400: errorSchema,
-          404: errorSchema,
-          503: errorSchema,
+          200: {
+            description: 'The section bytes',
+            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          },
+          ...errorResponses(400, 404, 503),
         },
       },
     },
@@ -65,6 +74,7 @@ export async function debuginfodRoutes(app: FastifyInstance, deps: BtfDeps): Pro
       {
         schema: {
           summary: `debuginfod: ${what} by build id (never held here: always 404)`,
+          operationId: `debuginfod${what[0]!.toUpperCase()}${what.slice(1)}`,
           tags: ['btf'],
           params: {
             type: 'object',
@@ -72,7 +82,7 @@ export async function debuginfodRoutes(app: FastifyInstance, deps: BtfDeps): Pro
             additionalProperties: false,
             properties: { id: buildIdParam },
           },
-          response: { 400: errorSchema, 404: errorSchema },
+          response: errorResponses(400, 404),
         },
       },
       async () => {
@@ -86,6 +96,7 @@ export async function debuginfodRoutes(app: FastifyInstance, deps: BtfDeps): Pro
     {
       schema: {
         summary: 'The kernel (or module) with this GNU build id',
+        operationId: 'findBuildId',
         tags: ['btf'],
         params: {
           type: 'object',
@@ -95,6 +106,17 @@ export async function debuginfodRoutes(app: FastifyInstance, deps: BtfDeps): Pro
         },
         response: {
           200: {
+            description: 'The kernel (and module) that build id belongs to, and where its BTF is',
+            examples: [
+              {
+                buildId: 'eb4fbcd037e7253717950bf2b93bd5566f47c56f',
+                arch: 'x86_64',
+                ver: '6.1.0-56-amd64',
+                release: 'debian',
+                btfUrl: '/buildid/eb4fbcd037e7253717950bf2b93bd5566f47c56f/section/.BTF',
+                kernelUrl: '/api/v1/kernels/x86_64/6.1.0-56-amd64',
+              },
+            ],
             type: 'object',
             required: ['buildId', 'arch', 'ver', 'release', 'btfUrl', 'kernelUrl'],
             properties: {
@@ -107,8 +129,7 @@ export async function debuginfodRoutes(app: FastifyInstance, deps: BtfDeps): Pro
               kernelUrl: { type: 'string' },
             },
           },
-          400: errorSchema,
-          404: errorSchema,
+          ...errorResponses(400, 404),
         },
       },
     },

@@ -4,7 +4,7 @@ import type { LayoutCache } from '../../history/layouts.js';
 import { memberHistory, structHistory } from '../../history/struct-history.js';
 import type { Arch } from '../../hive/names.js';
 import { MEMBER_PATH_PATTERN } from '../../lookup/member-path.js';
-import { archSchema, cellSchema, errorSchema, releaseSchema, structNameParams } from '../rest/schemas.js';
+import { archSchema, cellSchema, errorResponses, releaseSchema, structNameParams } from '../rest/schemas.js';
 import type { BtfDeps } from './deps.js';
 
 /** Kernels one history request may look at: the work per request stays bounded. */
@@ -124,20 +124,56 @@ export async function historyRoutes(app: FastifyInstance, deps: BtfDeps, cache: 
         description:
           'Kernels are ordered by arch, then kernel version. Without `member`, each run carries the whole ' +
           'layout and `members` tells where each member first and last appears.',
+        operationId: 'structHistory',
         tags: ['structs'],
         params: structNameParams,
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
-            member: { type: 'string', pattern: MEMBER_PATH_PATTERN, maxLength: 512 },
+            member: { type: 'string', pattern: MEMBER_PATH_PATTERN, maxLength: 512, examples: ['comm'] },
             arch: archSchema,
             release: releaseSchema,
             limit: { type: 'integer', minimum: 1, maximum: MAX_HISTORY_KERNELS, default: 1000 },
             offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
           },
         },
-        response: { 200: historyResponse, 400: errorSchema, 503: errorSchema },
+        response: {
+          200: {
+            ...historyResponse,
+            description: 'Every matching kernel, grouped into runs where the layout stays the same',
+            examples: [
+              {
+                struct: 'struct task_struct',
+                member: 'comm',
+                total: 2,
+                offset: 0,
+                limit: 1000,
+                kernels: [
+                  { arch: 'x86_64', ver: '6.1.0-47-cloud-amd64', release: 'debian', run: 0 },
+                  { arch: 'x86_64', ver: '6.1.0-56-amd64', release: 'debian', run: 0 },
+                ],
+                runs: [
+                  {
+                    first: { arch: 'x86_64', ver: '6.1.0-47-cloud-amd64', release: 'debian' },
+                    last: { arch: 'x86_64', ver: '6.1.0-56-amd64', release: 'debian' },
+                    count: 2,
+                    layout: {
+                      state: 'present',
+                      offset: 2976,
+                      size: 16,
+                      type: 'char [16]',
+                      bits: '',
+                      member: 'comm[16]',
+                    },
+                  },
+                ],
+                renames: [],
+              },
+            ],
+          },
+          ...errorResponses(400, 503),
+        },
       },
     },
     async (request) => {

@@ -93,9 +93,28 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
       schema: {
         summary: 'Legacy lookup/compile protocol (surftrace, pylcc, clcc)',
         description:
-          'Body: a JSON array of request objects ({cmd, ver, arch, ...}). Answer: ' +
+          'Body: a JSON array of request objects ({cmd, ver, arch, ...}), e.g. ' +
+          '`[{"cmd":"type","arch":"x86_64","ver":"6.1.0-56-amd64","type":"pid_t"}]`. Answer: ' +
           '{"result","status","code","res":[...]} with one result object (carrying `log`) per request object.',
+        operationId: 'legacyLbc',
         tags: ['legacy'],
+        response: {
+          200: {
+            description:
+              'Always 200 with the legacy envelope; a failed request object says so in its own result',
+            content: {
+              'application/json': {
+                schema: { type: 'object', additionalProperties: true },
+                example: {
+                  result: 'success',
+                  status: true,
+                  code: 200,
+                  res: [{ log: 'ok.', res: { name: 'pid_t', type: 'int', size: 4 } }],
+                },
+              },
+            },
+          },
+        },
       },
     },
     async (request, reply) => {

@@ -4,13 +4,19 @@ import type { OutputKind } from '../../compile/request.js';
 import type { CompileService, CompileStatus } from '../../compile/service.js';
 import { SurfhiveError } from '../../errors/codes.js';
 import type { Arch } from '../../hive/names.js';
-import { archSchema, errorSchema, verSchema } from './schemas.js';
+import { archSchema, errorResponses, verSchema } from './schemas.js';
 import { sendHiveFile } from './send-file.js';
 
 const idParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+  properties: {
+    id: {
+      type: 'string',
+      pattern: '^[0-9a-f]{64}$',
+      examples: ['3f5c0d6b9a1e4c27b8d2f0a9e6c4b1d7a2e5f8c0b3d6a9e1c4f7b0a3d6e9c2f5'],
+    },
+  },
 } as const;
 
 const statusSchema = {
@@ -30,15 +36,29 @@ const statusSchema = {
   },
 } as const;
 
-const errors = {
-  400: errorSchema,
-  401: errorSchema,
-  403: errorSchema,
-  404: errorSchema,
-  409: errorSchema,
-  413: errorSchema,
-  429: errorSchema,
-  503: errorSchema,
+/** 401 and 403 come with SURFHIVE_COMPILE_AUTH=token (`requireTokenOnRoutes` adds them). */
+const errors = errorResponses(400, 404, 409, 413, 429, 503);
+
+const completed = {
+  id: '3f5c0d6b9a1e4c27b8d2f0a9e6c4b1d7a2e5f8c0b3d6a9e1c4f7b0a3d6e9c2f5',
+  status: 'completed',
+  cached: false,
+  clog: '',
+  artifact: {
+    size: 5312,
+    sha256: '9b1f0c3e6a2d4f58b7c1e0a39d6f2b8c4e7a1d05f3b9c62e8a4d7f1b0c3e5a92',
+    url: '/api/v1/compile/3f5c0d6b9a1e4c27b8d2f0a9e6c4b1d7a2e5f8c0b3d6a9e1c4f7b0a3d6e9c2f5/artifact',
+  },
+};
+const finishedResponse = {
+  ...statusSchema,
+  description: 'The job finished: `completed` with an artifact, or `failed` with the compiler log',
+  examples: [completed],
+};
+const pendingResponse = {
+  ...statusSchema,
+  description: 'The job is still queued or running: ask again (`wait` holds the answer up to 30 s)',
+  examples: [{ id: completed.id, status: 'active', cached: false }],
 };
 
 const publicStatus = (s: CompileStatus) => ({
@@ -69,6 +89,7 @@ export async function compileRoutes(app: FastifyInstance, deps: { compile: Compi
       schema: {
         summary:
           'Compile a bpf.c for a stored kernel into a BPF object (o) or a pylcc/clcc shared object (so)',
+        operationId: 'submitCompile',
         tags: ['compile'],
         body: {
           type: 'object',
@@ -81,13 +102,22 @@ export async function compileRoutes(app: FastifyInstance, deps: { compile: Compi
             ver: verSchema,
             output: { type: 'string', enum: ['o', 'so'] },
           },
+          examples: [
+            {
+              source:
+                '#include "lbc.h"\n\nSEC("kprobe/wake_up_new_task")\nint j_wake_up_new_task(struct pt_regs *ctx)\n{\n    return 0;\n}\n\nchar _license[] SEC("license") = "GPL";\n',
+              arch: 'x86_64',
+              ver: '6.1.0-56-amd64',
+              output: 'o',
+            },
+          ],
         },
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { wait: { type: 'integer', minimum: 0, maximum: 30 } },
+          properties: { wait: { type: 'integer', minimum: 0, maximum: 30, examples: [20] } },
         },
-        response: { 200: statusSchema, 202: statusSchema, ...errors },
+        response: { 200: finishedResponse, 202: pendingResponse, ...errors },
       },
     },
     async (request, res) => {
@@ -112,14 +142,15 @@ export async function compileRoutes(app: FastifyInstance, deps: { compile: Compi
     {
       schema: {
         summary: 'Status of a compile job',
+        operationId: 'getCompile',
         tags: ['compile'],
         params: idParams,
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { wait: { type: 'integer', minimum: 0, maximum: 30 } },
+          properties: { wait: { type: 'integer', minimum: 0, maximum: 30, examples: [10] } },
         },
-        response: { 200: statusSchema, 202: statusSchema, ...errors },
+        response: { 200: finishedResponse, 202: pendingResponse, ...errors },
       },
     },
     async (request, res) =>
@@ -131,9 +162,16 @@ export async function compileRoutes(app: FastifyInstance, deps: { compile: Compi
     {
       schema: {
         summary: 'Download the compiled object or shared object',
+        operationId: 'getCompileArtifact',
         tags: ['compile'],
         params: idParams,
-        response: { 200: { type: 'string', format: 'binary' }, ...errors },
+        response: {
+          200: {
+            description: 'bpf.o (an ELF BPF object) or bpf.so',
+            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          },
+          ...errors,
+        },
       },
     },
     async (request, res) => {
@@ -151,9 +189,21 @@ export async function compileRoutes(app: FastifyInstance, deps: { compile: Compi
     {
       schema: {
         summary: 'The compiler messages of a finished compile',
+        operationId: 'getCompileLog',
         tags: ['compile'],
         params: idParams,
-        response: { 200: { type: 'string' }, ...errors },
+        response: {
+          200: {
+            description: "clang's messages, as text",
+            content: {
+              'text/plain': {
+                schema: { type: 'string' },
+                example: "bpf.c:6:13: error: use of undeclared identifier 'pid'\n",
+              },
+            },
+          },
+          ...errors,
+        },
       },
     },
     async (request, res) => {

@@ -8,8 +8,13 @@ export const coreQuery = {
   properties: {
     arch: archSchema,
     release: releaseSchema,
-    verPrefix: { type: 'string', pattern: '^[0-9][A-Za-z0-9._+~-]{0,127}$' },
-    compile: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    verPrefix: { type: 'string', pattern: '^[0-9][A-Za-z0-9._+~-]{0,127}$', examples: ['6.1'] },
+    compile: {
+      type: 'string',
+      pattern: '^[0-9a-f]{64}$',
+      description: 'a completed compile job whose object to check, instead of an upload',
+      examples: ['3f5c0d6b9a1e4c27b8d2f0a9e6c4b1d7a2e5f8c0b3d6a9e1c4f7b0a3d6e9c2f5'],
+    },
   },
 } as const;
 

@@ -11,9 +11,49 @@ import {
 import type { KernelSelection } from '../../corecheck/types.js';
 import { SurfhiveError } from '../../errors/codes.js';
 import { type CoreQuery, coreQuery, jobSchema, matrixSchema } from './core-schemas.js';
-import { errorSchema } from './schemas.js';
+import { errorResponses } from './schemas.js';
 
-const errors = { 400: errorSchema, 404: errorSchema, 413: errorSchema, 422: errorSchema, 503: errorSchema };
+const errors = errorResponses(400, 404, 413, 422, 503);
+
+const matrixExample = {
+  object: {
+    arch: 'x86_64',
+    programs: [{ name: 'on_fork', section: 'kprobe/wake_up_new_task' }],
+    relos: [
+      {
+        section: 'kprobe/wake_up_new_task',
+        program: 'on_fork',
+        insn: 3,
+        kind: 'byte_off',
+        type: 'struct task_struct',
+        access: '0:116',
+        spec: 'task_struct.pid',
+      },
+    ],
+  },
+  kernels: [
+    {
+      arch: 'x86_64',
+      release: 'debian',
+      ver: '6.1.0-56-amd64',
+      loads: true,
+      failing: [],
+      relos: [{ status: 'ok', value: 2416 }],
+    },
+  ],
+  summary: {
+    kernels: 1,
+    loads: 1,
+    fails: 0,
+    groups: [{ loads: true, kernels: ['x86_64/6.1.0-56-amd64'], problems: [] }],
+  },
+};
+const jobExample = {
+  id: '6f1c2a9e-3b7d-4e85-a0c4-9d2f7b1e5a38',
+  status: 'waiting',
+  kernels: 120,
+  url: '/api/v1/core/jobs/6f1c2a9e-3b7d-4e85-a0c4-9d2f7b1e5a38',
+};
 /** A synchronous answer waits this long for the job. */
 const SYNC_WAIT_MS = 100_000;
 
@@ -86,9 +126,22 @@ export async function coreRoutes(app: FastifyInstance, deps: CoreRouteDeps): Pro
         summary:
           'CO-RE matrix of a BPF object (multipart field "object", or ?compile=<id>) over the selected kernels',
         description: `Up to ${SYNC_KERNELS} kernels are answered at once (200); larger selections run as a job (202, poll its url).`,
+        operationId: 'checkCore',
         tags: ['core'],
         querystring: coreQuery,
-        response: { 200: matrixSchema, 202: jobSchema, ...errors },
+        response: {
+          200: {
+            ...matrixSchema,
+            description: 'Per kernel: whether the object loads, and each relocation as it resolves there',
+            examples: [matrixExample],
+          },
+          202: {
+            ...jobSchema,
+            description: 'Many kernels: the check runs as a job, poll its url',
+            examples: [jobExample],
+          },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -105,13 +158,21 @@ export async function coreRoutes(app: FastifyInstance, deps: CoreRouteDeps): Pro
     {
       schema: {
         summary: 'Progress and result of a CO-RE check job',
+        operationId: 'getCoreJob',
         tags: ['core'],
         params: {
           type: 'object',
           required: ['id'],
-          properties: { id: { type: 'string', pattern: '^[0-9a-f-]{36}$' } },
+          properties: { id: { type: 'string', pattern: '^[0-9a-f-]{36}$', examples: [jobExample.id] } },
         },
-        response: { 200: jobSchema, ...errors },
+        response: {
+          200: {
+            ...jobSchema,
+            description: 'The job: progress while it runs, the matrix once completed',
+            examples: [{ id: jobExample.id, status: 'completed', result: matrixExample }],
+          },
+          ...errors,
+        },
       },
     },
     async (request) => {
@@ -134,9 +195,16 @@ export async function coreRoutes(app: FastifyInstance, deps: CoreRouteDeps): Pro
       schema: {
         summary:
           'A .tar.xz of minimal BTF files (bpftool gen min_core_btf), one per selected kernel the object loads on, in BTFHub layout',
+        operationId: 'coreBtfBundle',
         tags: ['core'],
         querystring: coreQuery,
-        response: { 200: { type: 'string', format: 'binary' }, ...errors },
+        response: {
+          200: {
+            description: 'core-btf.tar.xz',
+            content: { 'application/x-xz': { schema: { type: 'string', format: 'binary' } } },
+          },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {

@@ -11,10 +11,13 @@ export async function countRoutes(app: FastifyInstance, deps: RestDeps): Promise
     {
       schema: {
         summary: 'How many structs, functions and types the kernel database holds',
+        operationId: 'countKernelRows',
         tags: ['kernels'],
         params: kernelParams,
         response: {
           200: {
+            description: 'Row counts of the kernel database',
+            examples: [{ structs: 8032, functions: 42300, types: 1858 }],
             type: 'object',
             required: ['structs', 'functions', 'types'],
             properties: {

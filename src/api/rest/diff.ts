@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { SurfhiveError } from '../../errors/codes.js';
 import { ARCHES, checkArch, checkVer, VER_PATTERN } from '../../hive/names.js';
-import { structExact } from '../../lookup/queries.js';
+import { structAnswer, structByTag } from '../../lookup/queries.js';
 import { diffStructs } from '../../lookup/struct-diff.js';
 import type { RestDeps } from './deps.js';
+import { structNotFound } from './not-found.js';
 import { cellSchema, kernelErrors, structNameParams } from './schemas.js';
 
 /** `ARCH/VER`, e.g. `x86_64/6.1.0-56-amd64`. */
@@ -62,6 +62,7 @@ export async function diffRoutes(app: FastifyInstance, deps: RestDeps): Promise<
     {
       schema: {
         summary: 'Compare one struct between two kernels: members added, removed, moved, resized, retyped',
+        operationId: 'diffStruct',
         description:
           'Members are paired by name (array dimensions ignored, so `comm[16]` → `comm[32]` is resized). ' +
           '`a` and `b` name kernels as ARCH/VER.',
@@ -72,11 +73,39 @@ export async function diffRoutes(app: FastifyInstance, deps: RestDeps): Promise<
           required: ['a', 'b'],
           additionalProperties: false,
           properties: {
-            a: { type: 'string', pattern: KERNEL_REF, maxLength: 160 },
-            b: { type: 'string', pattern: KERNEL_REF, maxLength: 160 },
+            a: {
+              type: 'string',
+              pattern: KERNEL_REF,
+              maxLength: 160,
+              examples: ['x86_64/6.1.0-47-cloud-amd64'],
+            },
+            b: { type: 'string', pattern: KERNEL_REF, maxLength: 160, examples: ['x86_64/6.1.0-56-amd64'] },
           },
         },
-        response: { 200: diffSchema, ...kernelErrors },
+        response: {
+          200: {
+            ...diffSchema,
+            description: 'Both sizes, a count per status, and every member paired across the two kernels',
+            examples: [
+              {
+                name: 'struct task_struct',
+                a: { arch: 'x86_64', ver: '6.1.0-47-cloud-amd64', size: 9728, members: 547 },
+                b: { arch: 'x86_64', ver: '6.1.0-56-amd64', size: 9792, members: 558 },
+                summary: { same: 429, moved: 118, resized: 0, retyped: 0, added: 11, removed: 0 },
+                members: [
+                  {
+                    name: 'in_execve',
+                    status: 'moved',
+                    changes: ['bits'],
+                    a: { type: 'unsigned int', name: 'in_execve', offset: 2344, size: 4, bits: '1:1' },
+                    b: { type: 'unsigned int', name: 'in_execve', offset: 2344, size: 4, bits: '2:1' },
+                  },
+                ],
+              },
+            ],
+          },
+          ...kernelErrors,
+        },
       },
     },
     async (request) => {
@@ -85,8 +114,8 @@ export async function diffRoutes(app: FastifyInstance, deps: RestDeps): Promise<
       const layouts = [];
       for (const side of ['a', 'b'] as const) {
         const k = await deps.lookup.kernel(refs[side].arch, refs[side].ver);
-        const s = deps.lookup.query(k, (h) => structExact(h, name));
-        if (!s) throw new SurfhiveError('STRUCT_NOT_FOUND', `no such struct in kernel ${side}`);
+        const s = deps.lookup.query(k, (h) => structAnswer(h, structByTag(h, name)));
+        if (!s) throw structNotFound(name, k);
         layouts.push(s);
       }
       const d = diffStructs(layouts[0]!, layouts[1]!);

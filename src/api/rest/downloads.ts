@@ -4,35 +4,39 @@ import { isSurfhiveError, SurfhiveError } from '../../errors/codes.js';
 import { type ArtifactKind, artifactPath } from '../../hive/layout.js';
 import { type Arch, isVer, VER_PATTERN } from '../../hive/names.js';
 import type { RestDeps } from './deps.js';
-import { archSchema, errorSchema, kernelErrors, kernelParams, releaseSchema } from './schemas.js';
+import {
+  archSchema,
+  errorResponses,
+  fileResponses,
+  kernelErrors,
+  kernelParams,
+  releaseSchema,
+} from './schemas.js';
 import { sendHiveFile } from './send-file.js';
 
-const FILES: { route: string; kind: ArtifactKind; type: string; summary: string }[] = [
+const FILES: { route: string; kind: ArtifactKind; type: string; summary: string; operationId: string }[] = [
   {
     route: 'btf',
+    operationId: 'downloadBtf',
     kind: 'btf',
     type: 'application/octet-stream',
     summary: 'The BTF file (ELF with only .BTF)',
   },
   {
     route: 'vmlinux.h',
+    operationId: 'downloadVmlinuxH',
     kind: 'head',
     type: 'text/x-c; charset=utf-8',
     summary: 'vmlinux.h for CO-RE programs',
   },
   {
     route: 'db',
+    operationId: 'downloadKernelDb',
     kind: 'db',
     type: 'application/vnd.sqlite3',
     summary: 'The kernel database (info-<ver>.db)',
   },
 ];
-
-const fileResponse = (description: string) => ({
-  200: { description, type: 'string', format: 'binary' },
-  206: { description: 'partial content (range request)', type: 'string', format: 'binary' },
-  304: { description: 'not modified', type: 'null' },
-});
 
 /** Artifact downloads, and `/db/<arch>/<release>/info-<ver>.db` for surftrace's local mode. */
 export async function downloadRoutes(app: FastifyInstance, deps: RestDeps): Promise<void> {
@@ -42,9 +46,14 @@ export async function downloadRoutes(app: FastifyInstance, deps: RestDeps): Prom
       {
         schema: {
           summary: f.summary,
+          operationId: f.operationId,
           tags: ['downloads'],
           params: kernelParams,
-          response: { ...fileResponse(f.summary), ...kernelErrors, 412: errorSchema, 416: errorSchema },
+          response: {
+            ...fileResponses(f.type.split(';')[0]!, f.summary),
+            ...kernelErrors,
+            ...errorResponses(412, 416),
+          },
         },
       },
       async (request, reply) => {
@@ -69,19 +78,21 @@ export async function downloadRoutes(app: FastifyInstance, deps: RestDeps): Prom
     {
       schema: {
         summary: 'Kernel databases, read-only, for surftrace local mode',
+        operationId: 'downloadLegacyDb',
         tags: ['downloads'],
         params: {
           type: 'object',
           required: ['arch', 'release', 'file'],
           additionalProperties: false,
-          properties: { arch: archSchema, release: releaseSchema, file: { type: 'string', pattern: dbFile } },
+          properties: {
+            arch: archSchema,
+            release: releaseSchema,
+            file: { type: 'string', pattern: dbFile, examples: ['info-6.1.0-56-amd64.db'] },
+          },
         },
         response: {
-          ...fileResponse('the database'),
-          400: errorSchema,
-          404: errorSchema,
-          412: errorSchema,
-          416: errorSchema,
+          ...fileResponses('application/vnd.sqlite3', 'The kernel database'),
+          ...errorResponses(400, 404, 412, 416),
         },
       },
     },

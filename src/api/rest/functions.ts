@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { SurfhiveError } from '../../errors/codes.js';
 import { funcExact, funcSearch } from '../../lookup/queries.js';
 import type { RestDeps } from './deps.js';
+import { functionNotFound } from './not-found.js';
 import {
   CTYPE_PATTERN,
   funcSchema,
@@ -9,11 +9,20 @@ import {
   kernelErrors,
   kernelParams,
   kernelParamsWith,
-  LIKE_PATTERN,
   page,
   paging,
   searchPageOf,
+  searchPatternSchema,
+  toLike,
 } from './schemas.js';
+
+const wakeUpNewTask = {
+  func: 'wake_up_new_task',
+  args: ['struct task_struct *'],
+  ret: 'void',
+  line: 4730,
+  file: 'kernel/sched/core.c',
+};
 
 /** Function search by name pattern, return type and argument type; one function's signatures. */
 export async function functionRoutes(app: FastifyInstance, deps: RestDeps): Promise<void> {
@@ -25,8 +34,10 @@ export async function functionRoutes(app: FastifyInstance, deps: RestDeps): Prom
     {
       schema: {
         summary: 'Search functions',
+        operationId: 'searchFunctions',
         description:
-          '`pattern`: SQL LIKE on the name. `ret`: return type (also matches `static <ret>`). ' +
+          '`pattern`: the name, with `*`/`%` for any run and `?`/`_` for any one character ' +
+          '(`tcp_v4_*`). `ret`: return type (also matches `static <ret>`). ' +
           '`arg`: functions with an argument of exactly that type. Filters combine.',
         tags: ['functions'],
         params: kernelParams,
@@ -34,13 +45,20 @@ export async function functionRoutes(app: FastifyInstance, deps: RestDeps): Prom
           type: 'object',
           additionalProperties: false,
           properties: {
-            pattern: { type: 'string', pattern: LIKE_PATTERN },
-            ret: { type: 'string', pattern: CTYPE_PATTERN },
-            arg: { type: 'string', pattern: CTYPE_PATTERN },
+            pattern: searchPatternSchema('wake_up_*'),
+            ret: { type: 'string', pattern: CTYPE_PATTERN, examples: ['void'] },
+            arg: { type: 'string', pattern: CTYPE_PATTERN, examples: ['struct task_struct *'] },
             ...paging,
           },
         },
-        response: { 200: searchPageOf(funcSchema), ...kernelErrors },
+        response: {
+          200: {
+            ...searchPageOf(funcSchema),
+            description: 'Matching functions in database order; `more` tells whether a next page exists',
+            examples: [{ offset: 0, limit: 50, more: false, items: [wakeUpNewTask] }],
+          },
+          ...kernelErrors,
+        },
       },
     },
     async (request) => {
@@ -48,7 +66,13 @@ export async function functionRoutes(app: FastifyInstance, deps: RestDeps): Prom
       const { pattern, ret, arg, limit, offset } = request.query;
       const k = await deps.lookup.kernel(arch, ver);
       const rows = deps.lookup.query(k, (h) =>
-        funcSearch(h, { pattern, ret, arg, limit: limit + 1, offset }),
+        funcSearch(h, {
+          pattern: pattern === undefined ? undefined : toLike(pattern),
+          ret,
+          arg,
+          limit: limit + 1,
+          offset,
+        }),
       );
       return page(rows, offset, limit);
     },
@@ -59,10 +83,19 @@ export async function functionRoutes(app: FastifyInstance, deps: RestDeps): Prom
     {
       schema: {
         summary: "A function's signatures (several when static functions share the name)",
+        operationId: 'getFunction',
         tags: ['functions'],
-        params: kernelParamsWith({ name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.]{0,127}$' } }),
+        params: kernelParamsWith({
+          name: {
+            type: 'string',
+            pattern: '^[A-Za-z_][A-Za-z0-9_.]{0,127}$',
+            examples: ['wake_up_new_task'],
+          },
+        }),
         response: {
           200: {
+            description: 'Every function of that name: arguments, return type, source file and line',
+            examples: [{ name: 'wake_up_new_task', items: [wakeUpNewTask] }],
             type: 'object',
             required: ['name', 'items'],
             properties: { name: { type: 'string' }, items: { type: 'array', items: funcSchema } },
@@ -75,8 +108,7 @@ export async function functionRoutes(app: FastifyInstance, deps: RestDeps): Prom
       const { arch, ver, name } = request.params;
       const k = await deps.lookup.kernel(arch, ver);
       const items = deps.lookup.query(k, (h) => funcExact(h, name));
-      if (items.length === 0)
-        throw new SurfhiveError('FUNCTION_NOT_FOUND', 'no such function in this kernel');
+      if (items.length === 0) throw functionNotFound(name, k);
       return { name, items };
     },
   );

@@ -11,7 +11,16 @@ const statusSchema = {
 export async function healthRoutes(app: FastifyInstance, deps: RestDeps): Promise<void> {
   app.get(
     '/healthz',
-    { schema: { summary: 'Liveness', tags: ['ops'], response: { 200: statusSchema } } },
+    {
+      schema: {
+        summary: 'Liveness',
+        operationId: 'liveness',
+        tags: ['ops'],
+        response: {
+          200: { ...statusSchema, description: 'The process answers', examples: [{ status: 'ok' }] },
+        },
+      },
+    },
     async () => ({
       status: 'ok',
     }),
@@ -22,8 +31,20 @@ export async function healthRoutes(app: FastifyInstance, deps: RestDeps): Promis
     {
       schema: {
         summary: 'Readiness: the hive has been scanned',
+        operationId: 'readiness',
         tags: ['ops'],
-        response: { 200: statusSchema, 503: statusSchema },
+        response: {
+          200: {
+            ...statusSchema,
+            description: 'Ready: the hive was scanned',
+            examples: [{ status: 'ready', kernels: 3, conflicts: 0 }],
+          },
+          503: {
+            ...statusSchema,
+            description: 'Still scanning the hive',
+            examples: [{ status: 'starting' }],
+          },
+        },
       },
     },
     async (_request, reply) => {
@@ -41,8 +62,19 @@ export async function healthRoutes(app: FastifyInstance, deps: RestDeps): Promis
     {
       schema: {
         summary: 'Prometheus metrics',
+        operationId: 'metrics',
         tags: ['ops'],
-        response: { 200: { description: 'Prometheus text format', type: 'string' } },
+        response: {
+          200: {
+            description: 'Prometheus text format',
+            content: {
+              'text/plain': {
+                schema: { type: 'string' },
+                example: 'surfhive_kernels 3\n',
+              },
+            },
+          },
+        },
       },
     },
     async (_request, reply) => {

@@ -5,7 +5,7 @@ import { type Arch, INGEST_ID_PATTERN, MIRROR_KEY_PATTERN } from '../../hive/nam
 import { checkIngestData, type IngestJobData, type IngestResult, ingestJobId } from '../../ingest/run.js';
 import { type JobQueue, type JobState, queueCall } from '../../queue/types.js';
 import { requireOperator } from '../auth.js';
-import { archSchema, errorSchema, releaseSchema, verSchema } from './schemas.js';
+import { archSchema, bearerSecurity, errorResponses, releaseSchema, verSchema } from './schemas.js';
 
 export interface IngestRouteDeps {
   queue: JobQueue<IngestJobData, IngestResult>;
@@ -22,13 +22,7 @@ interface IngestBody {
   modules?: boolean;
 }
 
-const errors = {
-  400: errorSchema,
-  401: errorSchema,
-  403: errorSchema,
-  404: errorSchema,
-  503: errorSchema,
-} as const;
+const errors = errorResponses(400, 401, 403, 404, 503);
 
 const kernelKeySchema = {
   type: 'object',
@@ -89,7 +83,9 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       preHandler: operator,
       schema: {
         summary: 'Ingest a distribution kernel: download its debuginfo package and publish it (operator)',
+        operationId: 'submitIngest',
         tags: ['ingest'],
+        security: bearerSecurity,
         body: {
           type: 'object',
           required: ['release', 'version'],
@@ -110,9 +106,12 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
             keepPackage: { type: 'boolean' },
             modules: { type: 'boolean' },
           },
+          examples: [{ release: 'debian', version: '6.1.0-56-amd64', arch: 'x86_64' }],
         },
         response: {
           202: {
+            description: 'Queued (or joined the job already queued for this kernel): poll GET /ingest/{id}',
+            examples: [{ id: 'ingest-x86_64-debian-6.1.0-56-amd64', status: 'waiting' }],
             type: 'object',
             required: ['id', 'status'],
             properties: { id: { type: 'string' }, status: { type: 'string' } },
@@ -143,14 +142,50 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       preHandler: operator,
       schema: {
         summary: 'Status, progress and log of an ingest job (operator)',
+        operationId: 'getIngest',
         tags: ['ingest'],
+        security: bearerSecurity,
         params: {
           type: 'object',
           required: ['id'],
           additionalProperties: false,
-          properties: { id: { type: 'string', pattern: INGEST_ID_PATTERN } },
+          properties: {
+            id: {
+              type: 'string',
+              pattern: INGEST_ID_PATTERN,
+              examples: ['ingest-x86_64-debian-6.1.0-56-amd64'],
+            },
+          },
         },
-        response: { 200: jobSchema, ...errors },
+        response: {
+          200: {
+            ...jobSchema,
+            description: 'Where the job is: phase and progress, its log, and the kernel once published',
+            examples: [
+              {
+                id: 'ingest-x86_64-debian-6.1.0-56-amd64',
+                status: 'completed',
+                progress: { phase: 'done', percent: 100 },
+                log: [
+                  'resolving debian 6.1.0-56-amd64 (x86_64)',
+                  '6.1.0-56-amd64: linux-image-6.1.0-56-amd64-dbg_6.1.192-2_amd64.deb (860 MB) from https://deb.debian.org/debian/pool/main/l/linux/',
+                  'published x86_64/debian/6.1.0-56-amd64 (8032 structs, 42300 functions)',
+                ],
+                attempts: 1,
+                kernel: { arch: 'x86_64', release: 'debian', ver: '6.1.0-56-amd64' },
+                published: true,
+                timings: {
+                  resolveMs: 1200,
+                  downloadMs: 41200,
+                  extractMs: 14100,
+                  buildMs: 52300,
+                  totalMs: 108800,
+                },
+              },
+            ],
+          },
+          ...errors,
+        },
       },
     },
     async (request) => {

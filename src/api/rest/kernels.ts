@@ -5,7 +5,7 @@ import { artifactKinds, kernelSummary, type RestDeps } from './deps.js';
 import {
   archSchema,
   artifactKindsSchema,
-  errorSchema,
+  errorResponses,
   kernelErrors,
   kernelParams,
   kernelSummarySchema,
@@ -36,6 +36,7 @@ export async function kernelRoutes(app: FastifyInstance, deps: RestDeps): Promis
     {
       schema: {
         summary: 'List kernels',
+        operationId: 'listKernels',
         tags: ['kernels'],
         querystring: {
           type: 'object',
@@ -43,11 +44,33 @@ export async function kernelRoutes(app: FastifyInstance, deps: RestDeps): Promis
           properties: {
             arch: archSchema,
             release: releaseSchema,
-            ver_prefix: { type: 'string', pattern: '^[0-9A-Za-z._+~-]{1,128}$' },
+            ver_prefix: { type: 'string', pattern: '^[0-9A-Za-z._+~-]{1,128}$', examples: ['6.1'] },
             ...paging,
           },
         },
-        response: { 200: pageOf(kernelSummarySchema), 400: errorSchema },
+        response: {
+          200: {
+            ...pageOf(kernelSummarySchema),
+            description: 'One page of the stored kernels, in arch and version order',
+            examples: [
+              {
+                total: 1,
+                offset: 0,
+                limit: 50,
+                items: [
+                  {
+                    arch: 'x86_64',
+                    ver: '6.1.0-56-amd64',
+                    release: 'debian',
+                    releases: ['debian'],
+                    artifacts: ['btf', 'head', 'db', 'funcs'],
+                  },
+                ],
+              },
+            ],
+          },
+          ...errorResponses(400),
+        },
       },
     },
     async (request) => {
@@ -68,9 +91,18 @@ export async function kernelRoutes(app: FastifyInstance, deps: RestDeps): Promis
     {
       schema: {
         summary: 'Kernels claimed by several releases with different files',
+        operationId: 'listConflicts',
         tags: ['kernels'],
         response: {
           200: {
+            description: 'Each conflict: the kernel, the releases that claim it, the artifacts that differ',
+            examples: [
+              {
+                items: [
+                  { arch: 'x86_64', ver: '6.1.0-56-amd64', releases: ['debian', 'local'], kinds: ['db'] },
+                ],
+              },
+            ],
             type: 'object',
             required: ['items'],
             properties: { items: { type: 'array', items: conflictSchema } },
@@ -89,10 +121,30 @@ export async function kernelRoutes(app: FastifyInstance, deps: RestDeps): Promis
     {
       schema: {
         summary: "One kernel: its artifacts and its database's meta table",
+        operationId: 'getKernel',
         tags: ['kernels'],
         params: kernelParams,
         response: {
           200: {
+            description: 'The kernel, its downloadable artifacts and how its database was built',
+            examples: [
+              {
+                arch: 'x86_64',
+                ver: '6.1.0-56-amd64',
+                release: 'debian',
+                releases: ['debian'],
+                artifacts: [
+                  {
+                    kind: 'db',
+                    size: 12664832,
+                    modified: '2026-11-29T15:26:04.000Z',
+                    url: '/api/v1/kernels/x86_64/6.1.0-56-amd64/db',
+                  },
+                ],
+                legacyDbUrl: '/db/x86_64/debian/info-6.1.0-56-amd64.db',
+                meta: { arch: 'x86_64', release: 'debian', ver: '6.1.0-56-amd64', pahole: 'v1.24' },
+              },
+            ],
             type: 'object',
             required: ['arch', 'ver', 'release', 'releases', 'artifacts', 'meta'],
             properties: {

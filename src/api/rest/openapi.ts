@@ -1,11 +1,10 @@
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { errorSchema } from './schemas.js';
 
 /**
  * Collects every route's schema into an OpenAPI document. Must be registered
- * before the routes it documents.
+ * before the routes it documents. Shared schemas (`Error`) keep their `$id` as
+ * their component name, so every error response references one schema.
  */
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
   await app.register(swagger, {
@@ -16,15 +15,28 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         version,
         description:
           'Kernel struct, type and function lookups (REST under /api/v1 and the legacy POST /lbc), ' +
-          'artifact downloads. Errors: {statusCode, code: SURFHIVE_ERR_..., error, message}.',
+          'artifact downloads, compiles and ingest. Errors: {statusCode, code: SURFHIVE_ERR_..., error, message}.',
       },
-      components: { schemas: { Error: errorSchema as unknown as Record<string, unknown> } },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An operator token (`surfhive token new`, its hash in SURFHIVE_OPERATOR_TOKEN_HASHES) for ingest and kernel ' +
+              'uploads; with SURFHIVE_COMPILE_AUTH=token, a compile or operator token for compiles.',
+          },
+        },
+      },
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
 }
 
-/** The JSON document and a docs page; swagger-ui's assets are served from the package, no CDN. */
+/** The JSON document (the page that renders it is part of the web UI: `api/web.ts`). */
 export async function openApiRoutes(app: FastifyInstance): Promise<void> {
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(swaggerUi, { routePrefix: '/api/v1/docs', staticCSP: true });
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { SurfhiveError } from '../../errors/codes.js';
 import type { IngestJobData, IngestResult } from '../../ingest/run.js';
 import type { JobQueue } from '../../queue/types.js';
-import { errorSchema } from './schemas.js';
+import { errorResponses } from './schemas.js';
 
 const ID_PATTERN = '^ingest-(x86_64|aarch64)-[a-z][a-z0-9_-]{0,31}-[0-9][A-Za-z0-9._+~-]{0,127}$';
 
@@ -19,15 +19,22 @@ export async function provisionRoutes(
     {
       schema: {
         summary: 'State of the ingest preparing a missing kernel',
+        operationId: 'getProvision',
         tags: ['ingest'],
         params: {
           type: 'object',
           required: ['id'],
           additionalProperties: false,
-          properties: { id: { type: 'string', pattern: ID_PATTERN } },
+          properties: {
+            id: { type: 'string', pattern: ID_PATTERN, examples: ['ingest-x86_64-debian-6.1.0-56-amd64'] },
+          },
         },
         response: {
           200: {
+            description: 'The state and phase of the ingest (no log, no mirror: this route takes no token)',
+            examples: [
+              { id: 'ingest-x86_64-debian-6.1.0-56-amd64', status: 'active', phase: 'download', percent: 42 },
+            ],
             type: 'object',
             required: ['id', 'status'],
             properties: {
@@ -45,8 +52,7 @@ export async function provisionRoutes(
               },
             },
           },
-          404: errorSchema,
-          503: errorSchema,
+          ...errorResponses(404, 503),
         },
       },
     },

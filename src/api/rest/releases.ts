@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Arch } from '../../hive/names.js';
 import { baseUrl, type Catalog, type MirrorOverrides } from '../../ingest/catalog.js';
 import { resolveUname } from '../../ingest/uname.js';
-import { archSchema, errorSchema } from './schemas.js';
+import { archSchema, errorResponses } from './schemas.js';
 
 export interface ReleaseRouteDeps {
   catalog: Catalog;
@@ -45,9 +45,32 @@ export async function releaseRoutes(app: FastifyInstance, deps: ReleaseRouteDeps
       schema: {
         summary:
           'Releases this server can ingest from: their repositories and mirror bases (after overrides)',
+        operationId: 'listReleases',
         tags: ['ingest'],
         response: {
           200: {
+            description: 'Each release: package format, mirror bases, the repositories read, uname patterns',
+            examples: [
+              {
+                releases: [
+                  {
+                    name: 'debian',
+                    format: 'deb',
+                    bases: {
+                      default: 'https://deb.debian.org/debian',
+                      security: 'https://security.debian.org/debian-security',
+                    },
+                    versions: [
+                      'trixie/main',
+                      'trixie-security/main',
+                      'bookworm/main',
+                      'bookworm-security/main',
+                    ],
+                    uname: [],
+                  },
+                ],
+              },
+            ],
             type: 'object',
             required: ['releases'],
             properties: { releases: { type: 'array', items: releaseSchema } },
@@ -76,14 +99,27 @@ export async function releaseRoutes(app: FastifyInstance, deps: ReleaseRouteDeps
     {
       schema: {
         summary: 'Which release a host’s `uname -r` belongs to (from the distributions’ version conventions)',
+        operationId: 'resolveRelease',
         tags: ['ingest'],
         querystring: {
           type: 'object',
           required: ['uname'],
           additionalProperties: false,
-          properties: { uname: { type: 'string', maxLength: 256 }, arch: archSchema },
+          properties: {
+            uname: { type: 'string', maxLength: 256, examples: ['6.1.0-56-amd64'] },
+            arch: archSchema,
+          },
         },
-        response: { 200: resolutionSchema, 400: errorSchema },
+        response: {
+          200: {
+            ...resolutionSchema,
+            description: 'The release and package version that kernel comes from',
+            examples: [
+              { release: 'debian', version: '6.1.0-56-amd64', arch: 'x86_64', candidates: ['debian'] },
+            ],
+          },
+          ...errorResponses(400),
+        },
       },
     },
     async (request) =>

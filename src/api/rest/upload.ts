@@ -15,7 +15,7 @@ import { extractKernel } from '../../ingest/extract.js';
 import { readKernelMeta } from '../../kernel-db/db-file.js';
 import type { Logger } from '../../log/logger.js';
 import { requireOperator } from '../auth.js';
-import { errorSchema, type KernelParams, kernelParams, releaseSchema } from './schemas.js';
+import { bearerSecurity, errorResponses, type KernelParams, kernelParams, releaseSchema } from './schemas.js';
 
 export interface UploadRouteDeps {
   registry: HiveRegistry;
@@ -42,15 +42,12 @@ const PACKAGE_LAYOUT = {
   deb: (ver: string) => ({ vmlinux: `usr/lib/debug/boot/vmlinux-${ver}` }),
 };
 
-const errors = {
-  400: errorSchema,
-  401: errorSchema,
-  403: errorSchema,
-  404: errorSchema,
-  409: errorSchema,
-  413: errorSchema,
-  422: errorSchema,
-};
+const errors = errorResponses(400, 401, 403, 404, 409, 413, 422);
+const releaseQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { release: { ...releaseSchema, default: 'custom', examples: ['custom'] } },
+} as const;
 
 /**
  * `PUT /kernels/:arch/:ver` (operator): a debug vmlinux, a raw BTF file or a debuginfo
@@ -70,15 +67,24 @@ export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps):
       preHandler: operator,
       schema: {
         summary: 'Upload a custom kernel: debug vmlinux, raw BTF, or a debuginfo .rpm/.deb (operator)',
+        description:
+          'The request body is the file itself, sent raw (`curl -T vmlinux -H "Authorization: Bearer $TOKEN" ' +
+          'URL`); its kind is told from its first bytes.',
+        operationId: 'uploadKernel',
         tags: ['ingest'],
+        security: bearerSecurity,
         params: kernelParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { release: { ...releaseSchema, default: 'custom' } },
-        },
+        querystring: releaseQuery,
         response: {
           201: {
+            description: 'Built and published',
+            examples: [
+              {
+                kernel: { arch: 'x86_64', release: 'custom', ver: '6.1.0-56-amd64' },
+                published: true,
+                input: 'elf',
+              },
+            ],
             type: 'object',
             required: ['kernel', 'published'],
             properties: {
@@ -146,14 +152,12 @@ export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps):
       preHandler: operator,
       schema: {
         summary: 'Remove a kernel from the hive, atomically (operator)',
+        operationId: 'deleteKernel',
         tags: ['ingest'],
+        security: bearerSecurity,
         params: kernelParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { release: { ...releaseSchema, default: 'custom' } },
-        },
-        response: { 204: { type: 'null' }, ...errors },
+        querystring: releaseQuery,
+        response: { 204: { description: 'Removed', type: 'null' }, ...errors },
       },
     },
     async (request, reply) => {
