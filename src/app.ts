@@ -206,7 +206,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       if (config.compileAuth === 'token')
         api.addHook(
           'preHandler',
-          requireToken([...config.compileTokenHashes, ...config.operatorTokenHashes], 'a compile token'),
+          requireToken(
+            [...config.compileTokenHashes, ...config.operatorTokenHashes],
+            'a compile token',
+            'SURFHIVE_COMPILE_TOKEN_HASHES',
+          ),
         );
       await compileRoutes(api, { compile: compile.service });
     },
