@@ -186,8 +186,12 @@ const sha256List = (s: Source) => {
 
 /** `auto` (one per core) or a whole number from 1 to 256. */
 function processCount(s: Source, dflt = 1): number {
-  if (given(s) && s.value === 'auto') return os.availableParallelism();
-  return int(s, dflt, 1, 256);
+  if (!given(s)) return dflt;
+  if (s.value === 'auto') return os.availableParallelism();
+  const n = /^[0-9]+$/.test(s.value.trim()) ? Number(s.value) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new SettingError(s.name, `must be auto or a whole number from 1 to 256, not ${shown(s.value)}`);
+  return n;
 }
 
 /** A listen address: an IP address or a host name. */

@@ -57,7 +57,7 @@ const cases: [string, string[], Record<string, string>, RegExp][] = [
     'serve --processes 0',
     ['serve', '--processes', '0'],
     {},
-    /^surfhive: --processes must be a whole number from 1 to 256/,
+    /^surfhive: --processes must be auto or a whole number from 1 to 256, not "0"$/,
   ],
   [
     'SURFHIVE_PROCESSES=many',

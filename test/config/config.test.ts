@@ -24,7 +24,11 @@ t.test('a wrong setting names its flag or variable (SettingError: the CLI exits 
   fails({ SURFHIVE_PORT: 'abc' }, {}, /^SURFHIVE_PORT must be a whole number from 0 to 65535, not "abc"$/);
   fails({ SURFHIVE_PORT: '8000' }, { port: '8x' }, /^--port must be a whole number/);
   fails({ SURFHIVE_LOG_LEVEL: 'verbose' }, {}, /^SURFHIVE_LOG_LEVEL must be one of fatal, error, warn, info/);
-  fails({ SURFHIVE_PROCESSES: '0' }, {}, /^SURFHIVE_PROCESSES must be a whole number from 1 to 256/);
+  fails(
+    { SURFHIVE_PROCESSES: '0' },
+    {},
+    /^SURFHIVE_PROCESSES must be auto or a whole number from 1 to 256, not "0"$/,
+  );
   fails({}, { processes: '300' }, /^--processes must be/);
   fails(
     { SURFHIVE_COMPILE_CONCURRENCY: '0' },
