@@ -222,6 +222,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
           api,
           [...config.compileTokenHashes, ...config.operatorTokenHashes],
           'a compile token',
+          'SURFHIVE_COMPILE_TOKEN_HASHES',
         );
       await compileRoutes(api, { compile: compile.service });
     },

@@ -59,6 +59,6 @@ if [ "${E2E_BASELINE:-1}" != 0 ]; then
   echo "baseline: surfhive ingest debian $KVER alone, same mirror:"
   start=$(date +%s.%N)
   node dist/src/cli/main.js ingest debian "$KVER" --hive "$OUT/hive-baseline" --arch x86_64 \
-    --mirror "debian=$MIRROR_URL" --drop-package 2>/dev/null
+    --mirror "debian=$MIRROR_URL" 2>/dev/null
   echo "baseline ingest: $(echo "$(date +%s.%N) - $start" | bc) s"
 fi

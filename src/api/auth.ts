@@ -32,11 +32,24 @@ export function tokenAccepted(header: string | undefined, hashes: readonly strin
  * the token in messages ("an operator token", "a compile token"). 401 without
  * a token, 403 with a wrong one.
  */
-export function requireToken(hashes: readonly string[], what: string) {
+export function requireToken(
+  hashes: readonly string[],
+  what: string,
+  setting = 'SURFHIVE_OPERATOR_TOKEN_HASHES',
+) {
   const stored = hashes.map((h) => Buffer.from(h, 'hex')).filter((b) => b.length === 32);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
     const m = typeof header === 'string' ? BEARER.exec(header) : null;
+    // a server with no such tokens at all: the operator has to make one first, and is told how
+    if (stored.length === 0) {
+      if (!m) reply.header('www-authenticate', 'Bearer');
+      throw new SurfhiveError(
+        m ? 'FORBIDDEN' : 'UNAUTHORIZED',
+        `${what} is required, and this server has none configured: make one with \`surfhive token new\` ` +
+          `and restart the server with ${setting} set to the hash it prints`,
+      );
+    }
     if (!m) {
       reply.header('www-authenticate', 'Bearer');
       throw new SurfhiveError('UNAUTHORIZED', `${what} is required (Authorization: Bearer ...)`);
@@ -56,7 +69,12 @@ export function requireOperator(hashes: readonly string[]) {
  * token: checked before the handler, and documented as bearer-secured with its
  * 401 and 403 answers.
  */
-export function requireTokenOnRoutes(app: FastifyInstance, hashes: readonly string[], what: string): void {
+export function requireTokenOnRoutes(
+  app: FastifyInstance,
+  hashes: readonly string[],
+  what: string,
+  setting?: string,
+): void {
   app.addHook('onRoute', (route) => {
     route.schema = {
       ...route.schema,
@@ -64,5 +82,5 @@ export function requireTokenOnRoutes(app: FastifyInstance, hashes: readonly stri
       response: { ...errorResponses(401, 403), ...(route.schema?.response as object | undefined) },
     };
   });
-  app.addHook('preHandler', requireToken(hashes, what));
+  app.addHook('preHandler', requireToken(hashes, what, setting));
 }

@@ -1,5 +1,9 @@
+import { existsSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { SurfhiveError } from '../errors/codes.js';
+import { MIRROR_KEY_RE } from '../hive/names.js';
 
 /** Every setting, with the environment variable that sets it. CLI flags override the environment. */
 export interface Config {
@@ -105,143 +109,262 @@ export interface Config {
   uploadLimit: number;
   /** debuginfod servers asked for the BTF of build ids the hive does not hold (none: misses are 404). */
   debuginfodUpstreams: string[];
+  /** Ingest: a mirror silent this long fails the attempt (no answer, or no byte of a transfer), ms. */
+  mirrorTimeoutMs: number;
+  /** Ingest: failed attempts retried (network faults, 5xx) before an index read gives up. */
+  mirrorRetries: number;
   /** How long one upstream debuginfod server gets to answer, ms. */
   debuginfodTimeoutMs: number;
 }
 
-const int = (v: string | undefined, dflt: number) => {
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`not a whole number: ${v}`);
+/**
+ * A setting the user gave wrongly, named as they gave it: the command-line flag when there was
+ * one, else the environment variable. The CLI prints its one line and exits 2.
+ */
+export class SettingError extends SurfhiveError {
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
+    super('INVALID_FIELD', `${setting} ${problem}`);
+  }
+}
+
+/** The command-line flags that set a Config field, as typed (strings); checked here with the rest. */
+export interface ConfigFlags {
+  hive?: string;
+  port?: string;
+  host?: string;
+  processes?: string;
+  concurrency?: string;
+  api?: string;
+  metricsPort?: string;
+}
+
+/** Where one setting's text came from: its name (flag or variable) and the text. */
+interface Source {
+  name: string;
+  value: string | undefined;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** A value echoed in a message: the user's own input, shortened. */
+const shown = (v: string) => JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+const given = (s: Source): s is Source & { value: string } => s.value !== undefined && s.value !== '';
+
+const int = (s: Source, dflt: number, min = 0, max = Number.MAX_SAFE_INTEGER): number => {
+  if (!given(s)) return dflt;
+  const n = /^[0-9]+$/.test(s.value.trim()) ? Number(s.value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new SettingError(
+      s.name,
+      max === Number.MAX_SAFE_INTEGER
+        ? `must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not ${shown(s.value)}`
+        : `must be a whole number from ${min} to ${max}, not ${shown(s.value)}`,
+    );
   return n;
 };
 
-const oneOf = <T extends string>(name: string, v: string | undefined, allowed: readonly T[], dflt: T): T => {
-  if (v === undefined || v === '') return dflt;
-  if (!(allowed as readonly string[]).includes(v))
-    throw new Error(`${name} must be one of ${allowed.join(', ')}`);
-  return v as T;
+const oneOf = <T extends string>(s: Source, allowed: readonly T[], dflt: T): T => {
+  if (!given(s)) return dflt;
+  if (!(allowed as readonly string[]).includes(s.value))
+    throw new SettingError(s.name, `must be one of ${allowed.join(', ')}, not ${shown(s.value)}`);
+  return s.value as T;
 };
 
-const sha256List = (v: string | undefined, name = 'SURFHIVE_OPERATOR_TOKEN_HASHES') => {
-  const items = (v ?? '')
+const sha256List = (s: Source) => {
+  const items = (s.value ?? '')
     .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s !== '');
-  for (const s of items)
-    if (!/^[0-9a-f]{64}$/.test(s)) throw new Error(`${name} must list sha256 hex digests, comma-separated`);
+    .map((x) => x.trim().toLowerCase())
+    .filter((x) => x !== '');
+  // the values are never echoed: a token pasted here by mistake must not reach a terminal log
+  for (const x of items)
+    if (!/^[0-9a-f]{64}$/.test(x))
+      throw new SettingError(
+        s.name,
+        'must list sha256 hex digests, comma-separated (see surfhive token new)',
+      );
   return items;
 };
 
 /** `auto` (one per core) or a whole number from 1 to 256. */
-export function processCount(v: string | undefined, dflt = 1): number {
-  if (v === undefined || v === '') return dflt;
-  if (v === 'auto') return os.availableParallelism();
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`processes must be auto or 1 to 256: ${v}`);
+function processCount(s: Source, dflt = 1): number {
+  if (!given(s)) return dflt;
+  if (s.value === 'auto') return os.availableParallelism();
+  const n = /^[0-9]+$/.test(s.value.trim()) ? Number(s.value) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new SettingError(s.name, `must be auto or a whole number from 1 to 256, not ${shown(s.value)}`);
   return n;
 }
 
-/** An http(s) origin with an optional path prefix, no query, no trailing slash. */
-function publicUrl(v: string | undefined): string | undefined {
-  if (v === undefined || v === '') return undefined;
-  let u: URL;
+/** A listen address: an IP address or a host name. */
+function hostName(s: Source, dflt: string): string {
+  if (!given(s)) return dflt;
+  if (isIP(s.value) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(s.value))
+    throw new SettingError(s.name, `must be an IP address or a host name, not ${shown(s.value)}`);
+  return s.value;
+}
+
+/** An http(s) URL without query, fragment or credentials, no trailing slash. */
+function httpUrl(s: Source): string | undefined {
+  if (!given(s)) return undefined;
+  let u: URL | undefined;
   try {
-    u = new URL(v);
+    u = new URL(s.value);
   } catch {
-    throw new Error('SURFHIVE_PUBLIC_URL must be an http(s) URL');
+    u = undefined;
   }
-  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.search || u.hash || u.username || u.password)
-    throw new Error('SURFHIVE_PUBLIC_URL must be an http(s) URL without query, fragment or credentials');
+  if (
+    !u ||
+    (u.protocol !== 'http:' && u.protocol !== 'https:') ||
+    u.search ||
+    u.hash ||
+    u.username ||
+    u.password
+  )
+    throw new SettingError(s.name, `must be an http(s) URL without query, fragment or credentials`);
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
-const nameList = (v: string | undefined, name: string) => {
-  const items = (v ?? '')
+
+const nameList = (s: Source) => {
+  const items = (s.value ?? '')
     .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  for (const s of items)
-    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(s))
-      throw new Error(`${name} must list release names, comma-separated`);
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  for (const x of items)
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(x))
+      throw new SettingError(s.name, `must list release names, comma-separated, not ${shown(x)}`);
   return items;
 };
+
 /** Space- or comma-separated http(s) base URLs, as DEBUGINFOD_URLS lists them. */
-const urlList = (v: string | undefined, name: string) =>
-  (v ?? '')
+const urlList = (s: Source) =>
+  (s.value ?? '')
     .split(/[\s,]+/)
-    .filter((s) => s !== '')
-    .map((s) => {
-      let u: URL;
+    .filter((x) => x !== '')
+    .map((x) => {
+      let u: URL | undefined;
       try {
-        u = new URL(s);
+        u = new URL(x);
       } catch {
-        throw new Error(`${name} must list http(s) URLs`);
+        u = undefined;
       }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:')
-        throw new Error(`${name} must list http(s) URLs`);
+      if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:'))
+        throw new SettingError(s.name, `must list http(s) URLs, not ${shown(x)}`);
       return u.href.replace(/\/+$/, '');
     });
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
-  const hive = path.resolve(overrides.hive ?? env.SURFHIVE_HIVE ?? './hive');
+function redisUrl(s: Source): string | undefined {
+  if (!given(s)) return undefined;
+  if (!/^rediss?:\/\/[^\s]+$/.test(s.value))
+    throw new SettingError(s.name, 'must be a redis:// or rediss:// URL');
+  return s.value;
+}
+
+function existingFile(s: Source): string | undefined {
+  if (!given(s)) return undefined;
+  const file = path.resolve(s.value);
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new SettingError(s.name, `names no file: ${shown(s.value)}`);
+  return file;
+}
+
+/** `RELEASE=URL` or `RELEASE.BASE=URL` items; whether the release exists is the catalog's to say. */
+export function mirrorList(name: string, items: string[]): string[] {
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0 || !MIRROR_KEY_RE.test(item.slice(0, eq)))
+      throw new SettingError(name, `must look like RELEASE=URL or RELEASE.BASE=URL, not ${shown(item)}`);
+    try {
+      httpUrl({ name, value: item.slice(eq + 1) });
+    } catch {
+      throw new SettingError(
+        name,
+        `${item.slice(0, eq)}=...: the URL must be http(s), without query or credentials`,
+      );
+    }
+  }
+  return items;
+}
+
+/**
+ * Every setting, checked here and nowhere else: from the environment, then the command-line
+ * `flags` (raw, named in errors as flags), then typed `overrides` (tests, embedding). A wrong
+ * value throws a SettingError naming the flag or variable, before any work starts.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Config> = {},
+  flags: ConfigFlags = {},
+): Config {
+  const v = (name: string, flag?: keyof ConfigFlags): Source =>
+    flag !== undefined && flags[flag] !== undefined
+      ? { name: `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, value: flags[flag] }
+      : { name, value: env[name] };
+  const hive = path.resolve(overrides.hive ?? flags.hive ?? env.SURFHIVE_HIVE ?? './hive');
   const base: Config = {
     hive,
-    host: env.SURFHIVE_HOST ?? '0.0.0.0',
-    port: int(env.SURFHIVE_PORT, 7655),
-    logLevel: env.SURFHIVE_LOG_LEVEL ?? 'info',
-    redisUrl: env.REDIS_URL || undefined,
-    processes: processCount(env.SURFHIVE_PROCESSES),
-    dbCacheSize: int(env.SURFHIVE_DB_CACHE, 64),
-    bodyLimit: int(env.SURFHIVE_BODY_LIMIT, 24 * 1024 * 1024),
+    host: hostName(v('SURFHIVE_HOST', 'host'), '0.0.0.0'),
+    port: int(v('SURFHIVE_PORT', 'port'), 7655, 0, 65535),
+    logLevel: oneOf(v('SURFHIVE_LOG_LEVEL'), LOG_LEVELS, 'info'),
+    redisUrl: redisUrl(v('REDIS_URL')),
+    processes: processCount(v('SURFHIVE_PROCESSES', 'processes')),
+    dbCacheSize: int(v('SURFHIVE_DB_CACHE'), 64),
+    bodyLimit: int(v('SURFHIVE_BODY_LIMIT'), 24 * 1024 * 1024),
     workDir: path.resolve(env.SURFHIVE_WORK_DIR ?? path.join(hive, '.work')),
     compileCacheDir: path.resolve(env.SURFHIVE_COMPILE_CACHE ?? path.join(hive, '.cache', 'compile')),
     pchCacheDir:
       env.SURFHIVE_PCH_CACHE === 'off'
         ? undefined
         : path.resolve(env.SURFHIVE_PCH_CACHE || path.join(hive, '.cache', 'pch')),
-    compileConcurrency: int(env.SURFHIVE_COMPILE_CONCURRENCY, 2),
-    maxCompileBacklog: int(env.SURFHIVE_MAX_COMPILE_BACKLOG, 200),
+    compileConcurrency: int(v('SURFHIVE_COMPILE_CONCURRENCY', 'concurrency'), 2, 1),
+    maxCompileBacklog: int(v('SURFHIVE_MAX_COMPILE_BACKLOG'), 200),
     queuePrefix: env.SURFHIVE_QUEUE_PREFIX ?? 'surfhive',
-    apiUrl: env.SURFHIVE_API_URL || undefined,
+    apiUrl: httpUrl(v('SURFHIVE_API_URL', 'api')),
     workerToken: env.SURFHIVE_WORKER_TOKEN || undefined,
-    operatorTokenHashes: sha256List(env.SURFHIVE_OPERATOR_TOKEN_HASHES),
-    workerLockMs: int(env.SURFHIVE_WORKER_LOCK_MS, 30_000),
-    workerMetricsPort: int(env.SURFHIVE_WORKER_METRICS_PORT, 0),
-    compileAuth: oneOf('SURFHIVE_COMPILE_AUTH', env.SURFHIVE_COMPILE_AUTH, ['open', 'token'], 'open'),
-    compileTokenHashes: sha256List(env.SURFHIVE_COMPILE_TOKEN_HASHES, 'SURFHIVE_COMPILE_TOKEN_HASHES'),
-    workerTokenHashes: sha256List(env.SURFHIVE_WORKER_TOKEN_HASHES, 'SURFHIVE_WORKER_TOKEN_HASHES'),
-    rateWindowMs: int(env.SURFHIVE_RATE_WINDOW_MS, 60_000),
-    lookupRateLimit: int(env.SURFHIVE_LOOKUP_RATE_LIMIT, 30_000),
-    compileRateLimit: int(env.SURFHIVE_COMPILE_RATE_LIMIT, 600),
-    connectionTimeoutMs: int(env.SURFHIVE_CONNECTION_TIMEOUT_MS, 60_000),
-    requestTimeoutMs: int(env.SURFHIVE_REQUEST_TIMEOUT_MS, 120_000),
-    headersTimeoutMs: int(env.SURFHIVE_HEADERS_TIMEOUT_MS, 20_000),
-    keepAliveTimeoutMs: int(env.SURFHIVE_KEEPALIVE_TIMEOUT_MS, 72_000),
-    shutdownDeadlineMs: int(env.SURFHIVE_SHUTDOWN_DEADLINE_MS, 30_000),
-    sandbox: oneOf('SURFHIVE_SANDBOX', env.SURFHIVE_SANDBOX, ['bwrap', 'docker'], 'bwrap'),
+    operatorTokenHashes: sha256List(v('SURFHIVE_OPERATOR_TOKEN_HASHES')),
+    workerLockMs: int(v('SURFHIVE_WORKER_LOCK_MS'), 30_000),
+    workerMetricsPort: int(v('SURFHIVE_WORKER_METRICS_PORT', 'metricsPort'), 0, 0, 65535),
+    compileAuth: oneOf(v('SURFHIVE_COMPILE_AUTH'), ['open', 'token'], 'open'),
+    compileTokenHashes: sha256List(v('SURFHIVE_COMPILE_TOKEN_HASHES')),
+    workerTokenHashes: sha256List(v('SURFHIVE_WORKER_TOKEN_HASHES')),
+    rateWindowMs: int(v('SURFHIVE_RATE_WINDOW_MS'), 60_000),
+    lookupRateLimit: int(v('SURFHIVE_LOOKUP_RATE_LIMIT'), 30_000),
+    compileRateLimit: int(v('SURFHIVE_COMPILE_RATE_LIMIT'), 600),
+    connectionTimeoutMs: int(v('SURFHIVE_CONNECTION_TIMEOUT_MS'), 60_000),
+    requestTimeoutMs: int(v('SURFHIVE_REQUEST_TIMEOUT_MS'), 120_000),
+    headersTimeoutMs: int(v('SURFHIVE_HEADERS_TIMEOUT_MS'), 20_000),
+    keepAliveTimeoutMs: int(v('SURFHIVE_KEEPALIVE_TIMEOUT_MS'), 72_000),
+    shutdownDeadlineMs: int(v('SURFHIVE_SHUTDOWN_DEADLINE_MS'), 30_000),
+    sandbox: oneOf(v('SURFHIVE_SANDBOX'), ['bwrap', 'docker'], 'bwrap'),
     sandboxImage: env.SURFHIVE_SANDBOX_IMAGE || 'surfhive-sandbox:{arch}',
-    artifactMaxBytes: int(env.SURFHIVE_ARTIFACT_MAX_BYTES, 8 * 1024 * 1024),
-    compileCacheBytes: int(env.SURFHIVE_COMPILE_CACHE_BYTES, 1024 * 1024 * 1024),
-    compileDeadlineMs: int(env.SURFHIVE_COMPILE_DEADLINE_MS, 25_000),
-    compileMemoryBytes: int(env.SURFHIVE_COMPILE_MEMORY_BYTES, 2 * 1024 * 1024 * 1024),
-    lbcAnswerMaxBytes: int(env.SURFHIVE_LBC_ANSWER_MAX_BYTES, 32 * 1024 * 1024),
-    lbcBodyLimit: int(env.SURFHIVE_LBC_BODY_LIMIT, 2 * 1024 * 1024),
-    jsonMaxDepth: int(env.SURFHIVE_JSON_MAX_DEPTH, 32),
-    jsonMaxItems: int(env.SURFHIVE_JSON_MAX_ITEMS, 20_000),
-    koConcurrency: int(env.SURFHIVE_KO_CONCURRENCY, 1),
-    koMaxBacklog: int(env.SURFHIVE_KO_MAX_BACKLOG, 8),
-    koDeadlineMs: int(env.SURFHIVE_KO_DEADLINE_MS, 25_000),
-    koRateLimit: int(env.SURFHIVE_KO_RATE_LIMIT, 30),
-    koMaxRows: int(env.SURFHIVE_KO_MAX_ROWS, 200_000),
-    publicUrl: publicUrl(env.SURFHIVE_PUBLIC_URL),
-    releaseOrder: nameList(env.SURFHIVE_RELEASE_ORDER, 'SURFHIVE_RELEASE_ORDER'),
-    catalogFile: env.SURFHIVE_CATALOG ? path.resolve(env.SURFHIVE_CATALOG) : undefined,
-    mirrors: (env.SURFHIVE_MIRRORS ?? '').split(/[\s,]+/).filter((s) => s !== ''),
-    autoIngest: oneOf('SURFHIVE_AUTO_INGEST', env.SURFHIVE_AUTO_INGEST, ['on', 'off'], 'off') === 'on',
-    autoIngestNegativeMs: int(env.SURFHIVE_AUTO_INGEST_NEGATIVE_MS, 30 * 60_000),
-    uploadLimit: int(env.SURFHIVE_UPLOAD_LIMIT, 2 * 1024 * 1024 * 1024),
-    debuginfodUpstreams: urlList(env.SURFHIVE_DEBUGINFOD_UPSTREAMS, 'SURFHIVE_DEBUGINFOD_UPSTREAMS'),
-    debuginfodTimeoutMs: int(env.SURFHIVE_DEBUGINFOD_TIMEOUT_MS, 10_000),
+    artifactMaxBytes: int(v('SURFHIVE_ARTIFACT_MAX_BYTES'), 8 * 1024 * 1024),
+    compileCacheBytes: int(v('SURFHIVE_COMPILE_CACHE_BYTES'), 1024 * 1024 * 1024),
+    compileDeadlineMs: int(v('SURFHIVE_COMPILE_DEADLINE_MS'), 25_000),
+    compileMemoryBytes: int(v('SURFHIVE_COMPILE_MEMORY_BYTES'), 2 * 1024 * 1024 * 1024),
+    lbcAnswerMaxBytes: int(v('SURFHIVE_LBC_ANSWER_MAX_BYTES'), 32 * 1024 * 1024),
+    lbcBodyLimit: int(v('SURFHIVE_LBC_BODY_LIMIT'), 2 * 1024 * 1024),
+    jsonMaxDepth: int(v('SURFHIVE_JSON_MAX_DEPTH'), 32),
+    jsonMaxItems: int(v('SURFHIVE_JSON_MAX_ITEMS'), 20_000),
+    koConcurrency: int(v('SURFHIVE_KO_CONCURRENCY'), 1, 1),
+    koMaxBacklog: int(v('SURFHIVE_KO_MAX_BACKLOG'), 8),
+    koDeadlineMs: int(v('SURFHIVE_KO_DEADLINE_MS'), 25_000),
+    koRateLimit: int(v('SURFHIVE_KO_RATE_LIMIT'), 30),
+    koMaxRows: int(v('SURFHIVE_KO_MAX_ROWS'), 200_000),
+    publicUrl: httpUrl(v('SURFHIVE_PUBLIC_URL')),
+    releaseOrder: nameList(v('SURFHIVE_RELEASE_ORDER')),
+    catalogFile: existingFile(v('SURFHIVE_CATALOG')),
+    mirrors: mirrorList(
+      'SURFHIVE_MIRRORS',
+      (env.SURFHIVE_MIRRORS ?? '').split(/[\s,]+/).filter((s) => s !== ''),
+    ),
+    autoIngest: oneOf(v('SURFHIVE_AUTO_INGEST'), ['on', 'off'], 'off') === 'on',
+    autoIngestNegativeMs: int(v('SURFHIVE_AUTO_INGEST_NEGATIVE_MS'), 30 * 60_000),
+    uploadLimit: int(v('SURFHIVE_UPLOAD_LIMIT'), 2 * 1024 * 1024 * 1024),
+    debuginfodUpstreams: urlList(v('SURFHIVE_DEBUGINFOD_UPSTREAMS')),
+    mirrorTimeoutMs: int(v('SURFHIVE_MIRROR_TIMEOUT_MS'), 60_000, 1),
+    mirrorRetries: int(v('SURFHIVE_MIRROR_RETRIES'), 4, 0, 20),
+    debuginfodTimeoutMs: int(v('SURFHIVE_DEBUGINFOD_TIMEOUT_MS'), 10_000),
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const merged: Config = { ...base, ...defined };

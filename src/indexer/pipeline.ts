@@ -23,6 +23,8 @@ export interface BuildKernelOptions {
   logger: Logger;
   /** Recorded in the database's meta (the build id of a raw-BTF input, the host's OS for `--local`). */
   extraMeta?: Record<string, string>;
+  /** Told when the rows are built and the artifacts start to be written and published. */
+  onPublishing?: () => void;
 }
 
 export interface BuildStats {
@@ -101,6 +103,7 @@ export async function buildKernelLocked(
       logger,
     });
     const buildId = kind === 'elf' ? await buildIdOfElfFile(opts.input) : undefined;
+    opts.onPublishing?.();
     const files = await writeArtifacts(txDir, key, rows, rawBtf, {
       ...opts.extraMeta,
       ...(buildId ? { build_id: buildId } : {}),

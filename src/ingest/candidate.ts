@@ -14,6 +14,8 @@ export interface Candidate {
   fileName: string;
   size?: number;
   sha256?: string;
+  /** The repository that lists it: a suite/component (`bookworm/main`) or a path. */
+  repo?: string;
   /** Paths inside the package, `{kver}` already filled in. */
   layout: { vmlinux: string; modules?: string };
 }
@@ -27,4 +29,7 @@ export interface IndexEntry {
   url: string;
   size?: number;
   sha256?: string;
+  /** Names of the packages it depends on, where the index says (Debian's Depends). */
+  depends?: string[];
+  repo?: string;
 }

@@ -26,6 +26,9 @@ export class CandidateSet {
   add(entry: IndexEntry): void {
     const pkgArch = this.spec.format === 'deb' ? debArch(this.arch) : this.arch;
     if (entry.arch !== pkgArch) return;
+    // A package that depends on another kernel debuginfo package only points at it (Debian's
+    // linux-image-6.12-amd64-dbg metapackage): it holds no vmlinux, so it is no candidate.
+    if (entry.depends?.some(this.wants)) return;
     for (const [i, re] of this.rules.entries()) {
       const m = re.exec(entry.name);
       if (!m) continue;
@@ -68,6 +71,7 @@ export class CandidateSet {
       fileName,
       size: entry.size,
       sha256: entry.sha256,
+      repo: entry.repo,
       layout: {
         vmlinux: fillTemplate(this.spec.vmlinux, { kver: ver }),
         modules: this.spec.modules ? fillTemplate(this.spec.modules, { kver: ver }) : undefined,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { SurfhiveError } from '../errors/codes.js';
+import { SettingError } from '../config/config.js';
 import { builtinCatalog, type Catalog, checkCatalog } from './catalog.js';
 
 const FILE_LIMIT = 4 * 1024 * 1024;
@@ -15,24 +15,23 @@ export function loadCatalog(file: string | undefined): Catalog {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new SurfhiveError('INVALID_FIELD', `SURFHIVE_CATALOG ${file}: cannot be read`, { cause: err });
+    throw new SettingError(
+      'SURFHIVE_CATALOG',
+      `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
-  if (text.length > FILE_LIMIT)
-    throw new SurfhiveError('INVALID_FIELD', `SURFHIVE_CATALOG ${file}: larger than 4 MiB`);
+  if (text.length > FILE_LIMIT) throw new SettingError('SURFHIVE_CATALOG', `${file}: larger than 4 MiB`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new SurfhiveError(
-      'INVALID_FIELD',
-      `SURFHIVE_CATALOG ${file}: not valid JSON (${(err as Error).message})`,
-    );
+    throw new SettingError('SURFHIVE_CATALOG', `${file}: not valid JSON (${(err as Error).message})`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    throw new SurfhiveError('INVALID_FIELD', `SURFHIVE_CATALOG ${file}: must be an object of releases`);
+    throw new SettingError('SURFHIVE_CATALOG', `${file}: must be an object of releases`);
   try {
     return { ...builtinCatalog(), ...checkCatalog(raw as Record<string, unknown>) };
   } catch (err) {
-    throw new SurfhiveError('INVALID_FIELD', `SURFHIVE_CATALOG ${file}: ${(err as Error).message}`);
+    throw new SettingError('SURFHIVE_CATALOG', `${file}: ${(err as Error).message}`);
   }
 }

@@ -1,3 +1,4 @@
+import { SettingError } from '../config/config.js';
 import { SurfhiveError } from '../errors/codes.js';
 import { type Arch, isRelease, MIRROR_KEY_RE } from '../hive/names.js';
 import { CATALOG_DATA } from './catalog-data.js';
@@ -159,6 +160,32 @@ export function fillTemplate(template: string, values: Record<string, string>): 
     if (v === undefined) throw new SurfhiveError('INTERNAL', `catalog template uses unknown {${key}}`);
     return v;
   });
+}
+
+/**
+ * Refuses mirror keys the catalog does not know (a typo would otherwise be ignored and the
+ * default mirror used); `setting` names where they came from (`--mirror`, `SURFHIVE_MIRRORS`).
+ */
+export function checkMirrorKeys(
+  mirrors: MirrorOverrides,
+  catalog: Catalog,
+  setting: string,
+): MirrorOverrides {
+  for (const key of Object.keys(mirrors)) {
+    const [release = '', base] = key.split('.');
+    const spec = Object.hasOwn(catalog, release) ? catalog[release] : undefined;
+    if (!spec)
+      throw new SettingError(
+        setting,
+        `${key}=...: no release is called ${JSON.stringify(release)}; known releases: ${Object.keys(catalog).sort().join(', ')}`,
+      );
+    if (base !== undefined && !Object.hasOwn(spec.bases, base))
+      throw new SettingError(
+        setting,
+        `${key}=...: ${release} has no base called ${JSON.stringify(base)}; its bases: ${Object.keys(spec.bases).join(', ')}`,
+      );
+  }
+  return mirrors;
 }
 
 /** Parses `RELEASE=URL` strings as the CLI receives them. */

@@ -51,7 +51,7 @@ export async function parsePackages(
     const colon = line.indexOf(':');
     if (colon <= 0) throw malformed('Packages index has a line without a field name');
     const key = line.slice(0, colon);
-    if (['Package', 'Version', 'Architecture', 'Filename', 'Size', 'SHA256'].includes(key))
+    if (['Package', 'Version', 'Architecture', 'Filename', 'Size', 'SHA256', 'Depends'].includes(key))
       fields[key] = line.slice(colon + 1).trim();
   };
 
@@ -86,5 +86,15 @@ function toEntry(f: Record<string, string>, baseUrl: string): IndexEntry | undef
     url,
     size: Number.isSafeInteger(size) && size > 0 ? size : undefined,
     sha256: sha && /^[0-9a-f]{64}$/.test(sha) ? sha : undefined,
+    depends: dependNames(f.Depends),
   };
+}
+
+/** `a (>= 1), b | c` → the package names a, b, c. */
+function dependNames(field: string | undefined): string[] | undefined {
+  if (!field) return undefined;
+  return field
+    .split(/[,|]/)
+    .map((d) => d.trim().split(/[\s(:]/)[0] ?? '')
+    .filter((n) => n !== '');
 }

@@ -14,6 +14,8 @@ export interface DownloadExtractOptions {
   signal?: AbortSignal;
   /** Bytes handed to the extractor so far (it may stop early once it has what it wants). */
   onExtractProgress?: (bytes: number) => void;
+  /** The download is complete and verified (the extraction may still be running). */
+  onDownloaded?: () => void;
 }
 
 export interface DownloadExtractResult {
@@ -47,6 +49,7 @@ export async function downloadAndExtract(
     (p) => {
       downloadMs = Date.now() - started;
       writer = { ok: true, size: p.bytes };
+      opts.onDownloaded?.();
       return p;
     },
     (err: unknown) => {

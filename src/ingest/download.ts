@@ -25,6 +25,8 @@ export interface DownloadOptions {
   /** Failed attempts in a row before giving up (an attempt that got data resets the count). Default 5. */
   retries?: number;
   retryBaseMs?: number;
+  /** Told before each back-off: what failed, which retry comes, after how long. */
+  onRetry?: (err: Error, retry: number, delayMs: number) => void;
   /** Keep `<file>.part` after a network failure, a timeout or a cancel, so a later call resumes it. Default false. */
   keepPartial?: boolean;
 }
@@ -127,7 +129,9 @@ class Transfer {
         if (!(err instanceof TransientError) || this.signal.aborted) throw err;
         failures = this.done - before >= PROGRESS_RESET ? 0 : failures + 1;
         if (failures > retries) throw err;
-        await sleep(backoffMs(failures, this.opts.retryBaseMs ?? 1000), undefined, { signal: this.signal });
+        const delay = backoffMs(failures, this.opts.retryBaseMs ?? 1000);
+        this.opts.onRetry?.(err, failures, delay);
+        await sleep(delay, undefined, { signal: this.signal });
       }
     }
     if (this.cand.size !== undefined && this.done !== this.cand.size)

@@ -2,10 +2,49 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { SurfhiveError } from '../errors/codes.js';
 
-/** A download failure worth retrying: network errors, 5xx, 429, stalls, cut connections. */
-export class TransientError extends SurfhiveError {
+/**
+ * The mirror could not be reached or refused a file: its message names the URL and the cause
+ * (DNS, refused, timeout, HTTP status), so that an operator can tell a typo from an outage.
+ */
+export class MirrorFault extends SurfhiveError {
   constructor(message: string, cause?: unknown) {
     super('DOWNLOAD_FAILED', message, cause === undefined ? undefined : { cause });
+  }
+}
+
+/** A download failure worth retrying: network errors, 5xx, 429, stalls, cut connections. */
+export class TransientError extends MirrorFault {}
+
+/** The system error code under a failed fetch (undici wraps it; several addresses give several). */
+function errnoOf(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: unknown; errors?: { code?: unknown }[] } } | undefined)?.cause;
+  const code = cause?.code ?? cause?.errors?.[0]?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Why a connection failed, in words; a DNS name that does not exist is final, the rest may pass. */
+function unreachable(url: URL, err: unknown): MirrorFault {
+  const code = errnoOf(err);
+  const at = `could not reach ${showUrl(url)}`;
+  switch (code) {
+    case 'ENOTFOUND':
+      return new MirrorFault(`${at}: DNS lookup of ${url.hostname} failed (no such host)`, err);
+    case 'EAI_AGAIN':
+      return new TransientError(`${at}: DNS lookup of ${url.hostname} failed (temporary failure)`, err);
+    case 'ECONNREFUSED':
+      return new TransientError(`${at}: connection refused by ${url.host}`, err);
+    case 'ECONNRESET':
+      return new TransientError(`${at}: connection reset by ${url.host}`, err);
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return new TransientError(`${at}: connection to ${url.host} timed out`, err);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new TransientError(`${at}: no route to ${url.host}`, err);
+    default:
+      if (code?.startsWith('CERT_') || code?.includes('CERT') || code?.startsWith('ERR_TLS'))
+        return new MirrorFault(`${at}: TLS certificate not accepted (${code})`, err);
+      return new TransientError(`${at}${code ? ` (${code})` : ''}`, err);
   }
 }
 
@@ -60,8 +99,11 @@ export async function httpGet(
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
       if (silent.signal.aborted)
-        throw new TransientError(`${showUrl(current)} did not answer within ${waitMs} ms`, err);
-      throw new TransientError(`could not reach ${showUrl(current)}`, err);
+        throw new TransientError(
+          `${showUrl(current)} did not answer: timed out after ${secs(waitMs)} (SURFHIVE_MIRROR_TIMEOUT_MS)`,
+          err,
+        );
+      throw unreachable(current, err);
     } finally {
       clearTimeout(timer);
     }
@@ -81,10 +123,10 @@ export async function httpGet(
 /** Turns a non-2xx status into the right error: 404 & co are final, 5xx and 429 are worth a retry. */
 export function statusError(status: number, url: string): SurfhiveError {
   const msg = `${showUrl(url)} answered HTTP ${status}`;
-  return status >= 500 || status === 429 || status === 408
-    ? new TransientError(msg)
-    : new SurfhiveError('DOWNLOAD_FAILED', msg);
+  return status >= 500 || status === 429 || status === 408 ? new TransientError(msg) : new MirrorFault(msg);
 }
+
+const secs = (ms: number) => (ms < 10_000 ? `${ms / 1000} s` : `${Math.round(ms / 1000)} s`);
 
 /**
  * Passes a body through, failing it when no byte arrives for stallMs or when it grows past maxBytes.
@@ -99,7 +141,7 @@ export async function* guardBody(
     clearTimeout(timer);
     timer = setTimeout(() => {
       stalled = true;
-      body.destroy(new TransientError(`${opts.what}: no data for ${opts.stallMs} ms`));
+      body.destroy(new TransientError(`${opts.what}: no data for ${secs(opts.stallMs)}`));
     }, opts.stallMs);
   };
   let seen = 0;
@@ -113,7 +155,7 @@ export async function* guardBody(
       yield chunk as Buffer;
     }
   } catch (err) {
-    if (stalled) throw new TransientError(`${opts.what}: no data for ${opts.stallMs} ms`);
+    if (stalled) throw new TransientError(`${opts.what}: no data for ${secs(opts.stallMs)}`);
     if (err instanceof SurfhiveError) throw err;
     throw new TransientError(`${opts.what}: connection failed mid-transfer`, err);
   } finally {

@@ -11,6 +11,8 @@ export interface IndexFetchOptions {
   maxExpandedBytes: number;
   /** Time allowed to a decompressor tool. */
   toolTimeoutMs: number;
+  /** Told of each index the mirror does not have (404/410), with its URL. */
+  onMissing?: (url: string, status: number) => void;
 }
 
 export const DEFAULT_INDEX_FETCH: IndexFetchOptions = {
@@ -29,6 +31,7 @@ export async function openIndex(
   const res = await httpGet(url, { signal: opts.signal, headersTimeoutMs: opts.stallMs });
   if (res.status === 404 || res.status === 410) {
     res.body.destroy();
+    opts.onMissing?.(url, res.status);
     return undefined;
   }
   if (res.status !== 200) {

@@ -1,14 +1,16 @@
 import type { JobContext } from '../queue/types.js';
 
-export type IngestPhase = 'resolve' | 'download' | 'extract' | 'build' | 'done';
+export type IngestPhase = 'resolve' | 'download' | 'extract' | 'build' | 'publish' | 'done';
 
 /** What an ingest job reports as its progress (BullMQ stores it as is). */
 export interface IngestProgress {
   phase: IngestPhase;
-  /** Of the current phase when it can be measured: the download's bytes. */
+  /** Of the current phase when it can be measured: the bytes downloaded, or read by the extractor. */
   percent: number;
   downloaded?: number;
+  /** Bytes of the package the extractor has read (it runs while the download does). */
   extracted?: number;
+  /** The package's size. */
   total?: number;
 }
 
@@ -36,15 +38,25 @@ export function progressReporter(job: Pick<JobContext<unknown>, 'log' | 'progres
     download(done: number, total: number | undefined) {
       state.downloaded = done;
       state.total = total;
-      state.percent = total ? Math.min(100, Math.floor((done / total) * 100)) : 0;
+      if (state.phase === 'download') state.percent = percentOf(done, total);
       send(done === total);
     },
     extracted(bytes: number) {
       state.extracted = bytes;
+      if (state.phase === 'extract') state.percent = percentOf(bytes, state.total);
       send(false);
+    },
+    /** The download is complete; the extraction may still run. */
+    downloaded() {
+      state.phase = 'extract';
+      state.percent = percentOf(state.extracted ?? 0, state.total);
+      send(true);
     },
     log(line: string): Promise<void> {
       return job.log(line).catch(() => {});
     },
   };
 }
+
+const percentOf = (done: number, total: number | undefined) =>
+  total ? Math.min(100, Math.floor((done / total) * 100)) : 0;

@@ -15,6 +15,7 @@ import {
 } from './catalog.js';
 import { readDebPackages } from './deb-packages.js';
 import { readListing, readPoolListing } from './dir-listing.js';
+import { MirrorFault, showUrl } from './http.js';
 import { DEFAULT_INDEX_FETCH, type IndexFetchOptions } from './index-fetch.js';
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './retry.js';
 import { readRepodata } from './rpm-repodata.js';
@@ -71,21 +72,38 @@ async function scan(req: ListRequest, exact?: string): Promise<CandidateSet> {
   const arch = checkArch(req.arch);
   const spec = releaseSpec(req.catalog ?? builtinCatalog(), req.release);
   const set = new CandidateSet(req.release, spec, arch);
-  const fetchOpts: IndexFetchOptions = { ...DEFAULT_INDEX_FETCH, ...req.fetch, signal: req.signal };
+  const missing: { url: string; status: number }[] = [];
+  const fetchOpts: IndexFetchOptions = {
+    ...DEFAULT_INDEX_FETCH,
+    ...req.fetch,
+    signal: req.signal,
+    onMissing: (url, status) => missing.push({ url, status }),
+  };
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...req.retry, signal: req.signal };
   let present = 0;
   for (const repo of spec.repos) {
     const entries = await withRetries(() => readRepo(req, spec, repo, set.wants, fetchOpts, exact), retry);
     if (!entries) continue;
     present++;
-    for (const e of entries) set.add(e);
+    const label =
+      repo.kind === 'deb'
+        ? `${repo.suite}/${repo.component}`
+        : fillTemplate(repo.path, {
+            arch: req.arch,
+            debarch: debArch(req.arch),
+            version: '*',
+            release: '*',
+          });
+    for (const e of entries) set.add({ ...e, repo: label });
     if (exact !== undefined && set.has(exact)) break;
   }
-  if (present === 0)
-    throw new SurfhiveError(
-      'DOWNLOAD_FAILED',
-      `none of the ${spec.repos.length} ${req.release} repositories exist on the mirror`,
+  if (present === 0) {
+    const first = missing[0];
+    throw new MirrorFault(
+      `none of the ${spec.repos.length} ${req.release} repositories exist on the mirror` +
+        (first ? `: ${showUrl(first.url)} answered HTTP ${first.status}` : ''),
     );
+  }
   return set;
 }
 

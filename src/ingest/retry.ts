@@ -7,6 +7,8 @@ export interface RetryPolicy {
   /** First back-off delay; doubles each time, up to 30 s, with jitter. */
   baseDelayMs: number;
   signal?: AbortSignal;
+  /** Told before each back-off: what failed, which retry comes, after how long. */
+  onRetry?: (err: Error, retry: number, delayMs: number) => void;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 1000 };
@@ -21,7 +23,9 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, policy
       return await fn(attempt);
     } catch (err) {
       if (!(err instanceof TransientError) || attempt >= policy.retries || policy.signal?.aborted) throw err;
-      await sleep(backoffMs(attempt, policy.baseDelayMs), undefined, { signal: policy.signal });
+      const delay = backoffMs(attempt, policy.baseDelayMs);
+      policy.onRetry?.(err, attempt + 1, delay);
+      await sleep(delay, undefined, { signal: policy.signal });
     }
   }
 }

@@ -9,7 +9,13 @@ import { type BuildStats, buildKernelLocked, isPublished } from '../indexer/pipe
 import type { Logger } from '../log/logger.js';
 import type { JobContext } from '../queue/types.js';
 import type { Candidate } from './candidate.js';
-import { type Catalog, checkBaseUrl, type MirrorOverrides } from './catalog.js';
+import {
+  builtinCatalog,
+  type Catalog,
+  checkBaseUrl,
+  checkMirrorKeys,
+  type MirrorOverrides,
+} from './catalog.js';
 import type { DownloadOptions } from './download.js';
 import { downloadAndExtract } from './download-extract.js';
 import { type ExtractedKernel, extractKernel } from './extract.js';
@@ -26,7 +32,7 @@ export interface IngestJobData {
   version: string;
   arch: Arch;
   mirrors?: MirrorOverrides;
-  /** Keep the package under `<hive>/<arch>/pack/<release>/` (default true). */
+  /** Keep the package under `<hive>/<arch>/pack/<release>/` (default false: dropped once published). */
   keepPackage?: boolean;
   /** Rebuild even if the kernel is already in the hive. */
   force?: boolean;
@@ -89,7 +95,7 @@ export function checkIngestData(raw: IngestJobData): IngestJobData {
     version: checkVer(raw.version),
     arch: checkArch(raw.arch),
     mirrors,
-    keepPackage: raw.keepPackage !== false,
+    keepPackage: raw.keepPackage === true,
     force: raw.force === true,
     modules: raw.modules === true,
     alsoTry: (Array.isArray(raw.alsoTry) ? raw.alsoTry : []).slice(0, 8).map(checkRelease),
@@ -104,6 +110,8 @@ export function checkIngestData(raw: IngestJobData): IngestJobData {
  */
 export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>): Promise<IngestResult> {
   const data = checkIngestData(job.data);
+  // a mirror key no release has would be ignored silently, and the default mirror used
+  checkMirrorKeys(data.mirrors ?? {}, deps.catalog ?? builtinCatalog(), 'mirrors');
   const { hive, logger } = deps;
   const started = Date.now();
   const report = progressReporter(job);
@@ -115,6 +123,8 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
     publishMs: 0,
     totalMs: 0,
   };
+  const onRetry = (err: Error, retry: number, delayMs: number) =>
+    void report.log(`${err.message}; retry ${retry} in ${(delayMs / 1000).toFixed(1)} s`);
   const done = () => ({ ...timings, totalMs: Date.now() - started });
 
   await report.log(`resolving ${data.release} ${data.version} (${data.arch})`);
@@ -126,7 +136,7 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
     catalog: deps.catalog,
     signal: job.signal,
     fetch: deps.fetch,
-    retry: deps.retry,
+    retry: { ...deps.retry, onRetry },
   });
   timings.resolveMs = Date.now() - started;
   const key: KernelKey = { arch: cand.arch, release: cand.release, ver: cand.ver };
@@ -144,7 +154,7 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
     try {
       const packDir = artifactDir(hive, key.arch, 'pack', key.release);
       const caps = { ...deps.caps, includeModules: data.modules === true };
-      const got = await obtain(cand, staging, packDir, caps, deps, job, report);
+      const got = await obtain(cand, staging, packDir, caps, { ...deps, onRetry }, job, report);
       timings.downloadMs = got.downloadMs;
       timings.extractMs = got.extractMs;
       await report.log(
@@ -152,6 +162,7 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
       );
       report.phase('build');
       const buildStart = Date.now();
+      let publishStart = 0;
       let kept = false;
       if (data.keepPackage && got.fresh) {
         await fs.mkdir(packDir, { recursive: true });
@@ -165,13 +176,18 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
         modulesDir: got.kernel.moduleDir,
         keepVmlinux: false,
         logger,
+        onPublishing: () => {
+          publishStart = Date.now();
+          report.phase('publish');
+        },
       });
-      const refreshStart = Date.now();
+      const builtAt = Date.now();
       await deps.onPublished?.(key);
-      timings.publishMs = built.publishMs + (Date.now() - refreshStart);
-      timings.buildMs = refreshStart - buildStart - built.publishMs;
+      // publishing: the atomic rename in the builder and the registry's refresh here
+      timings.buildMs = (publishStart || builtAt) - buildStart;
+      timings.publishMs = Date.now() - (publishStart || builtAt);
       await report.log(
-        `published ${key.arch}/${key.release}/${key.ver}` +
+        `${key.arch}/${key.release}/${key.ver} is in the hive` +
           (built.stats ? ` (${built.stats.structs} structs, ${built.stats.funcs} functions)` : ''),
       );
       report.phase('done', 100);
@@ -207,7 +223,7 @@ async function obtain(
   staging: string,
   packDir: string,
   caps: Partial<ExtractCaps>,
-  deps: IngestDeps,
+  deps: IngestDeps & { onRetry: (err: Error, retry: number, delayMs: number) => void },
   job: JobContext<IngestJobData>,
   report: ReturnType<typeof progressReporter>,
 ): Promise<Obtained> {
@@ -234,6 +250,7 @@ async function obtain(
   const r = await downloadAndExtract(cand, staging, {
     download: {
       ...deps.download,
+      onRetry: deps.onRetry,
       onProgress: (p) => {
         deps.onDownloaded?.(p.done >= counted ? p.done - counted : p.done);
         counted = p.done;
@@ -243,6 +260,7 @@ async function obtain(
     caps,
     signal: job.signal,
     onExtractProgress: (bytes) => report.extracted(bytes),
+    onDownloaded: () => report.downloaded(),
   });
   await report.log(`downloaded ${mb(r.pkg.bytes)} in ${(r.downloadMs / 1000).toFixed(1)} s, sha256 verified`);
   return {

@@ -39,16 +39,30 @@ t.test('bad command lines fail with a message, not a stack trace', async (t) => 
   const cli = await ensureCli();
   const { dir, cleanup } = tempDir('cli-bad');
   t.teardown(cleanup);
-  const cases = [
-    ['build', '--hive', dir, '--release', 'x', '--arch', 'sparc', '--ver', '1.0', '/etc/hostname'],
-    ['build', '--hive', dir, '--release', '../x', '--arch', 'x86_64', '--ver', '1.0', '/etc/hostname'],
-    ['build', '--hive', dir, '--release', 'x', '--arch', 'x86_64', '--ver', '../../etc', '/etc/hostname'],
-    ['build', '--hive', dir, '--release', 'x', '--arch', 'x86_64', '--ver', '1.0', '/etc/hostname'],
+  // mistakes on the command line: exit 2 and one line naming the flag; a bad input file: exit 1
+  const cases: [string[], number, RegExp][] = [
+    [
+      ['--release', 'x', '--arch', 'sparc', '--ver', '1.0', '/etc/hostname'],
+      2,
+      /^surfhive: --arch must be one of/,
+    ],
+    [
+      ['--release', '../x', '--arch', 'x86_64', '--ver', '1.0', '/etc/hostname'],
+      2,
+      /^surfhive: --release must be/,
+    ],
+    [
+      ['--release', 'x', '--arch', 'x86_64', '--ver', '../../etc', '/etc/hostname'],
+      2,
+      /^surfhive: --ver must look like/,
+    ],
+    [['--release', 'x', '--arch', 'x86_64', '--ver', '1.0', '/etc/hostname'], 1, /^surfhive: /],
   ];
-  for (const args of cases) {
-    const res = await runTool('node', [cli, ...args], { timeoutMs: 60_000 });
-    t.equal(res.code, 1, args.join(' '));
-    t.match(res.stderr, /^surfhive: /);
+  for (const [args, code, message] of cases) {
+    const res = await runTool('node', [cli, 'build', '--hive', dir, ...args], { timeoutMs: 60_000 });
+    t.equal(res.code, code, args.join(' '));
+    t.match(res.stderr, message);
+    if (code === 2) t.equal(res.stderr.trim().split('\n').length, 1, 'one line');
     t.notMatch(res.stderr, /\n\s+at /, 'no stack trace');
   }
   t.notOk(existsSync(join(dir, 'x86_64')), 'nothing published');

@@ -138,6 +138,13 @@ t.test('SURFHIVE_PROCESSES and --processes are checked', async (t) => {
   t.teardown(h.cleanup);
   const proc = startCli(cli, ['serve', '--hive', h.hive, '--port', '0', '--processes', 'lots'], {});
   t.teardown(() => proc.kill());
-  t.equal((await proc.exited).code, 1);
-  t.match(proc.output(), /processes must be auto or 1 to 256: lots/);
+  t.equal((await proc.exited).code, 2, 'a mistake: exit 2');
+  t.match(
+    proc.output(),
+    /^surfhive: --processes must be auto or a whole number from 1 to 256, not "lots"\n$/,
+  );
+  const env = startCli(cli, ['serve', '--hive', h.hive, '--port', '0'], { SURFHIVE_PROCESSES: 'lots' });
+  t.teardown(() => env.kill());
+  t.equal((await env.exited).code, 2);
+  t.match(env.output(), /^surfhive: SURFHIVE_PROCESSES must be auto or a whole number from 1 to 256/);
 });

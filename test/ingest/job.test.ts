@@ -61,7 +61,7 @@ const key = debKey(FAULTED);
 
 t.test('ingest end to end: published, rows right, package kept, overlapped', async (t) => {
   const hive = newHive();
-  const { job, logs, progress } = context({ version: FAULTED });
+  const { job, logs, progress } = context({ version: FAULTED, keepPackage: true });
   const r = await runIngest(fast(hive), job);
   t.equal(r.published, true);
   t.same(r.kernel, key);
@@ -82,7 +82,10 @@ t.test('ingest end to end: published, rows right, package kept, overlapped', asy
   db.close();
   t.same(await packFiles(hive, key), [m.fileName(FAULTED)], 'package kept under pack/');
   t.same(await leftovers(hive, key), [], 'no scratch left');
-  t.match(logs.join('\n'), /resolving debian 6\.1\.0-60-amd64[\s\S]*sha256 verified[\s\S]*published/);
+  t.match(logs.join('\n'), /resolving debian 6\.1\.0-60-amd64[\s\S]*sha256 verified[\s\S]*is in the hive/);
+  const phases = progress.map((p) => (p as { phase: string }).phase).filter((p, i, a) => p !== a[i - 1]);
+  t.same(phases, ['resolve', 'download', 'extract', 'build', 'publish', 'done'], 'each phase in order');
+  t.ok(r.timings.publishMs > 0 && r.timings.buildMs > 0, 'build and publish timed apart');
   t.match(progress.at(-1), { phase: 'done', percent: 100 });
   t.ok(
     progress.some((p) => (p as { phase: string }).phase === 'download'),
@@ -100,16 +103,17 @@ t.test('ingest end to end: published, rows right, package kept, overlapped', asy
   t.equal(forced.timings.downloadMs, 0, 'no download');
 });
 
-t.test('short version, ambiguity, unknown version, drop package', async (t) => {
+t.test('short version, ambiguity, unknown version, package dropped by default', async (t) => {
   const hive = newHive();
   const amb = await failure(runIngest(fast(hive), context({ version: '6.1.0-56' }).job));
   t.equal(amb?.kind, 'AMBIGUOUS_VERSION');
   t.match(amb?.message, /6\.1\.0-56-amd64.*6\.1\.0-56-cloud-amd64.*fuller version/);
   const none = await failure(runIngest(fast(hive), context({ version: '9.9.9' }).job));
   t.equal(none?.kind, 'KERNEL_NOT_FOUND');
-  const r = await runIngest(fast(hive), context({ version: '6.1.0-56-cloud', keepPackage: false }).job);
+  const r = await runIngest(fast(hive), context({ version: '6.1.0-56-cloud' }).job);
   t.equal(r.kernel.ver, '6.1.0-56-cloud-amd64', 'short version resolved');
-  t.same(await packFiles(hive, r.kernel), [], 'package dropped');
+  t.same(await packFiles(hive, r.kernel), [], 'package dropped by default');
+  t.equal(r.package?.kept, false);
   t.same(await leftovers(hive, r.kernel), []);
 });
 
@@ -274,7 +278,7 @@ t.test('in-process queue: status, progress, log; failures are final or retried',
   t.equal(s?.status, 'completed');
   t.equal(s?.attempts, 1, 'ran once');
   t.match(s?.progress, { phase: 'done', percent: 100 });
-  t.match(s?.logs.join('\n'), /published x86_64\/debian\/6\.1\.0-60-amd64/);
+  t.match(s?.logs.join('\n'), /x86_64\/debian\/6\.1\.0-60-amd64 is in the hive/);
 
   m.mirror.faults.set(m.urlPath(KVERS[0]), { kind: 'status', status: 404 });
   const bad = { ...data, version: KVERS[0] };
@@ -305,7 +309,7 @@ t.test('BullMQ mode with a real Redis', async (t) => {
   const s = await q.queue.get(id);
   t.equal(s?.status, 'completed');
   t.match(s?.progress, { phase: 'done' });
-  t.match(s?.logs.join('\n'), /sha256 verified[\s\S]*published/);
+  t.match(s?.logs.join('\n'), /sha256 verified[\s\S]*is in the hive/);
 
   m.mirror.faults.set(m.urlPath(KVERS[0]), { kind: 'status', status: 404 });
   const bad = { ...data, version: KVERS[0] };

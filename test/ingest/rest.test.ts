@@ -59,7 +59,7 @@ t.test('config keeps only sha256 hashes of tokens', async (t) => {
   t.throws(() => loadConfig({ SURFHIVE_OPERATOR_TOKEN_HASHES: 'plain-token' }), /sha256 hex/);
 });
 
-t.test('no token: 401; a wrong one: 403; none configured: 403', async (t) => {
+t.test('no token: 401; a wrong one: 403; none configured: 401/403 saying how to make one', async (t) => {
   const body = { release: 'debian', version: KVERS[2], arch: 'x86_64', mirrors: m.mirrors };
   const none = await post(body, {});
   t.equal(none.statusCode, 401);
@@ -76,6 +76,19 @@ t.test('no token: 401; a wrong one: 403; none configured: 403', async (t) => {
   t.teardown(() => closed.close());
   const r = await closed.inject({ method: 'POST', url: '/api/v1/ingest', payload: body, headers: auth });
   t.equal(r.statusCode, 403);
+  t.match(r.json().message, /this server has none configured: make one with `surfhive token new`/);
+  const bare = await closed.inject({ method: 'POST', url: '/api/v1/ingest', payload: body });
+  t.equal(bare.statusCode, 401);
+  t.equal(bare.headers['www-authenticate'], 'Bearer');
+  t.match(
+    bare.json().message,
+    /an operator token is required, and this server has none configured: make one with `surfhive token new` and restart the server with SURFHIVE_OPERATOR_TOKEN_HASHES set/,
+  );
+  t.match(
+    none.json().message,
+    /^an operator token is required \(Authorization: Bearer/,
+    'with tokens configured: the usual 401',
+  );
   t.equal(await kernelState(hive, debKey(KVERS[2])), 'absent', 'nothing ran');
 });
 
@@ -112,7 +125,7 @@ t.test('ingest through the API: one job per kernel, status, progress, log', asyn
   t.same(done.kernel, debKey(KVERS[2]));
   t.equal(done.published, true);
   t.match(done.progress, { phase: 'done', percent: 100 });
-  t.match(done.log.join('\n'), /resolving debian[\s\S]*sha256 verified[\s\S]*published/);
+  t.match(done.log.join('\n'), /resolving debian[\s\S]*sha256 verified[\s\S]*is in the hive/);
   t.equal(done.attempts, 1, 'ran once');
   t.equal(await kernelState(hive, debKey(KVERS[2])), 'complete');
 

@@ -45,7 +45,7 @@ export async function internalCompileRoutes(app: FastifyInstance, deps: Internal
   app.put<{ Params: { key: string }; Body: { outcome: CompileOutcome; artifact?: string } }>(
     '/internal/compile/:key',
     {
-      preHandler: requireToken(deps.workerTokenHashes, 'a worker token'),
+      preHandler: requireToken(deps.workerTokenHashes, 'a worker token', 'SURFHIVE_WORKER_TOKEN_HASHES'),
       bodyLimit: Math.ceil((MAX_RETURNED_ARTIFACT * 4) / 3) + 2 * 1024 * 1024,
       schema: {
         hide: true,

@@ -1,9 +1,8 @@
+import os from 'node:os';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config.js';
-import { checkArch, checkRelease, checkVer } from '../../hive/names.js';
-import { buildLocalKernel } from '../../indexer/local-kernel.js';
-import { buildKernel } from '../../indexer/pipeline.js';
-import { createLogger } from '../../log/logger.js';
+import { SettingError } from '../../config/config.js';
+import { ARCHES, normalizeArch } from '../../hive/names.js';
+import { archArg, commandLogger, existingPath, loadSettings, releaseArg, verArg } from '../settings.js';
 
 interface BuildFlags {
   hive?: string;
@@ -30,24 +29,26 @@ export function registerBuild(program: Command): void {
     .option('--keep-vmlinux', 'also keep the input vmlinux in the hive')
     .option('--force', 'rebuild even if the same input is already published')
     .action(async (input: string | undefined, flags: BuildFlags) => {
-      const config = loadConfig(process.env, { hive: flags.hive });
-      const logger = createLogger(config.logLevel);
+      const { config } = loadSettings(flags);
+      const job = flags.local ? localJob(input, flags) : inputJob(input, flags);
+      const logger = commandLogger(config);
+      const [{ buildLocalKernel }, { buildKernel }] = await Promise.all([
+        import('../../indexer/local-kernel.js'),
+        import('../../indexer/pipeline.js'),
+      ]);
       const started = Date.now();
-      const result = flags.local
-        ? await buildLocalKernel({ hive: config.hive, logger, force: flags.force ?? false })
-        : await buildKernel({
-            hive: config.hive,
-            key: {
-              release: checkRelease(flags.release),
-              arch: checkArch(flags.arch),
-              ver: checkVer(flags.ver),
-            },
-            input: input ?? missing('INPUT'),
-            modulesDir: flags.modules,
-            keepVmlinux: flags.keepVmlinux ?? false,
-            force: flags.force ?? false,
-            logger,
-          });
+      const result =
+        job.kind === 'local'
+          ? await buildLocalKernel({ hive: config.hive, logger, force: flags.force ?? false })
+          : await buildKernel({
+              hive: config.hive,
+              key: job.key,
+              input: job.input,
+              modulesDir: job.modulesDir,
+              keepVmlinux: flags.keepVmlinux ?? false,
+              force: flags.force ?? false,
+              logger,
+            });
       const k = result.key;
       const what = result.published ? 'published' : 'already published (same input)';
       process.stdout.write(
@@ -58,6 +59,41 @@ export function registerBuild(program: Command): void {
     });
 }
 
-function missing(what: string): never {
-  throw new Error(`${what} is required (or use --local)`);
+/** `--local` builds this machine's kernel: flags that would name another kernel are refused, not ignored. */
+function localJob(input: string | undefined, flags: BuildFlags) {
+  const here = normalizeArch(os.machine());
+  if (flags.arch !== undefined && archArg(flags.arch) !== here)
+    throw new SettingError(
+      '--arch',
+      `${flags.arch} is not this machine's arch (${here}); --local builds this machine's kernel`,
+    );
+  for (const [name, given] of [
+    ['--release', flags.release],
+    ['--ver', flags.ver],
+    ['--modules', flags.modules],
+    ['INPUT', input],
+  ] as const)
+    if (given !== undefined)
+      throw new SettingError(name, "does not go with --local (which reads this machine's kernel)");
+  return { kind: 'local' as const };
+}
+
+function inputJob(input: string | undefined, flags: BuildFlags) {
+  const missing = (name: string, what: string) =>
+    new SettingError(name, `is missing: ${what} (or --local for this machine's kernel)`);
+  if (flags.release === undefined) throw missing('--release', 'the release key, such as debian or anolis');
+  if (flags.arch === undefined) throw missing('--arch', `the kernel's arch, ${ARCHES.join(' or ')}`);
+  if (flags.ver === undefined) throw missing('--ver', 'the kernel release exactly as uname -r prints it');
+  if (input === undefined) throw missing('INPUT', 'a debug vmlinux (DWARF) or a raw BTF file');
+  return {
+    kind: 'input' as const,
+    key: {
+      release: releaseArg(flags.release, '--release'),
+      arch: archArg(flags.arch),
+      ver: verArg(flags.ver, '--ver'),
+    },
+    input: existingPath(input, 'INPUT', 'file'),
+    modulesDir:
+      flags.modules === undefined ? undefined : existingPath(flags.modules, '--modules', 'directory'),
+  };
 }

@@ -1,10 +1,5 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config.js';
-import { checkObject, kernelsFor } from '../../corecheck/check.js';
-import { renderMatrix } from '../../corecheck/render-text.js';
-import { checkArch, checkRelease } from '../../hive/names.js';
-import { HiveRegistry } from '../../hive/registry.js';
+import { archArg, existingPath, loadSettings, releaseArg } from '../settings.js';
 
 interface CoreCheckFlags {
   hive?: string;
@@ -26,16 +21,21 @@ export function registerCoreCheck(program: Command): void {
     .option('--ver-prefix <prefix>', 'only kernels whose version starts with this')
     .option('--json', 'print the matrix as JSON')
     .action(async (object: string, flags: CoreCheckFlags) => {
-      const config = loadConfig(process.env, { hive: flags.hive });
+      const { config } = loadSettings(flags);
+      const selection = {
+        ...(flags.arch && { arch: archArg(flags.arch) }),
+        ...(flags.release && { release: releaseArg(flags.release, '--release') }),
+        ...(flags.verPrefix && { verPrefix: flags.verPrefix }),
+      };
+      const file = existingPath(object, 'OBJECT', 'file');
+      const [{ checkObject, kernelsFor }, { renderMatrix }, { HiveRegistry }] = await Promise.all([
+        import('../../corecheck/check.js'),
+        import('../../corecheck/render-text.js'),
+        import('../../hive/registry.js'),
+      ]);
       const registry = new HiveRegistry(config.hive, { watch: false, pollMs: 0 });
       await registry.start();
       try {
-        const selection = {
-          ...(flags.arch && { arch: checkArch(flags.arch) }),
-          ...(flags.release && { release: checkRelease(flags.release) }),
-          ...(flags.verPrefix && { verPrefix: flags.verPrefix }),
-        };
-        const file = path.resolve(object);
         const m = await checkObject(file, await kernelsFor(registry, file, selection), {
           onProgress: (done, total) => {
             if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} kernels`);

@@ -1,11 +1,10 @@
 import cluster from 'node:cluster';
+import net from 'node:net';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../app.js';
-import { type Config, loadConfig, processCount } from '../../config/config.js';
+import { type Config, SettingError } from '../../config/config.js';
 import { createLogger, type Logger } from '../../log/logger.js';
-import { ensureFirstKernel, recoverHiveAtStart } from '../hive-start.js';
-import { serveCluster } from '../serve-cluster.js';
+import { loadSettings } from '../settings.js';
 
 interface ServeFlags {
   mirror: string[];
@@ -33,18 +32,55 @@ export function registerServe(program: Command): void {
       [],
     )
     .action(async (flags: ServeFlags) => {
-      const loaded = loadConfig(process.env, {
-        hive: flags.hive,
-        host: flags.host,
-        port: flags.port === undefined ? undefined : Number(flags.port),
-        processes: flags.processes === undefined ? undefined : processCount(flags.processes),
-      });
-      const config = { ...loaded, mirrors: [...loaded.mirrors, ...flags.mirror] };
+      const { config } = loadSettings(flags);
       const logger = createLogger(config.logLevel);
       if (cluster.isWorker) await serve(config, logger, { clusterWorker: true });
-      else if (config.processes > 1) await serveCluster(config, logger);
-      else await serve(config, logger);
+      else {
+        // before the hive's recovery and first kernel (seconds of work) a taken port says so
+        await checkPortFree(config, listenNames(flags));
+        if (config.processes > 1) await (await import('../serve-cluster.js')).serveCluster(config, logger);
+        else await serve(config, logger);
+      }
     });
+}
+
+/** Binds the listen address once and lets go: a port in use or a bad address is a setting's mistake. */
+async function checkPortFree(config: Config, names: ListenNames): Promise<void> {
+  if (config.port === 0) return;
+  const probe = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, config, names)));
+    probe.listen({ port: config.port, host: config.host, exclusive: true }, () =>
+      probe.close(() => resolve()),
+    );
+  });
+}
+
+interface ListenNames {
+  port: string;
+  host: string;
+}
+const listenNames = (flags: ServeFlags): ListenNames => ({
+  port: flags.port !== undefined ? '--port' : 'SURFHIVE_PORT',
+  host: flags.host !== undefined ? '--host' : 'SURFHIVE_HOST',
+});
+
+function listenError(err: NodeJS.ErrnoException, config: Config, names: ListenNames): Error {
+  const portName = names.port;
+  const where = `${config.host}:${config.port}`;
+  if (err.code === 'EADDRINUSE')
+    return new SettingError(
+      portName,
+      `${config.port} is already in use on ${config.host}; choose another port`,
+    );
+  if (err.code === 'EACCES')
+    return new SettingError(
+      portName,
+      `${config.port} needs more privileges on ${config.host}; choose a port above 1023`,
+    );
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN')
+    return new SettingError(names.host, `${config.host} is not an address of this machine`);
+  return new SettingError(portName, `cannot listen on ${where}: ${err.code ?? err.message}`);
 }
 
 /**
@@ -56,11 +92,19 @@ export async function serve(
   logger: Logger,
   opts: { clusterWorker?: boolean } = {},
 ): Promise<FastifyInstance> {
+  // the server's modules load only once the settings are known to be right (a mistake answers at once)
+  const [{ buildApp }, { ensureFirstKernel, recoverHiveAtStart }] = await Promise.all([
+    import('../../app.js'),
+    import('../hive-start.js'),
+  ]);
   if (!opts.clusterWorker) await recoverHiveAtStart(config, logger);
   const app = await buildApp({ config, logger, clusterWorker: opts.clusterWorker });
   await app.ready();
   if (!opts.clusterWorker) await ensureFirstKernel(config, logger, app.surfhive.registry);
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: config.host }).catch(async (err: NodeJS.ErrnoException) => {
+    await app.close();
+    throw err.code ? listenError(err, config, { port: 'SURFHIVE_PORT', host: 'SURFHIVE_HOST' }) : err;
+  });
   installShutdown(app, logger, config.shutdownDeadlineMs);
   return app;
 }

@@ -2,20 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createMetrics } from '../../api/metrics.js';
-import { serveMetrics } from '../../api/metrics-server.js';
-import { ApiHeaders, HiveHeaders, type KernelHeaders } from '../../compile/kernel-headers.js';
-import { CompileCache } from '../../compile/result-cache.js';
-import { ApiStore, CacheStore, type ResultStore } from '../../compile/result-store.js';
-import { type Config, loadConfig } from '../../config/config.js';
-import { SurfhiveError } from '../../errors/codes.js';
-import { HiveRegistry } from '../../hive/registry.js';
-import { startCompileWorker } from '../../jobs/compile.js';
-import { STALE_SCRATCH_MS, sweepScratch } from '../../jobs/scratch-sweep.js';
+import type { KernelHeaders } from '../../compile/kernel-headers.js';
+import type { ResultStore } from '../../compile/result-store.js';
+import { type Config, SettingError } from '../../config/config.js';
+import type { HiveRegistry } from '../../hive/registry.js';
 import { createLogger } from '../../log/logger.js';
-import { redisConnection } from '../../queue/bullmq-queue.js';
-import { ToolRunner } from '../../sandbox/exec.js';
-import { policyFromConfig } from '../../sandbox/policy.js';
+import { loadSettings } from '../settings.js';
 
 interface WorkerFlags {
   hive?: string;
@@ -43,18 +35,49 @@ export function registerWorker(program: Command): void {
       'serve this worker’s /metrics on this port (env SURFHIVE_WORKER_METRICS_PORT)',
     )
     .action(async (flags: WorkerFlags) => {
-      const config = loadConfig(process.env, {
-        hive: flags.hive,
-        apiUrl: flags.api,
-        compileConcurrency: flags.concurrency === undefined ? undefined : Number(flags.concurrency),
-        workerMetricsPort: flags.metricsPort === undefined ? undefined : Number(flags.metricsPort),
-      });
-      await runWorker(config, flags.hive !== undefined || config.apiUrl === undefined);
+      const { config } = loadSettings(flags);
+      if (!config.redisUrl)
+        throw new SettingError('REDIS_URL', 'is missing: surfhive worker takes its jobs from Redis');
+      if (!onHive(flags, config) && !config.workerToken)
+        throw new SettingError(
+          'SURFHIVE_WORKER_TOKEN',
+          'is missing: a worker with --api returns results with it',
+        );
+      await runWorker({ ...config, redisUrl: config.redisUrl }, onHive(flags, config));
     });
 }
 
-async function runWorker(config: Config, onHiveDisk: boolean): Promise<void> {
-  if (!config.redisUrl) throw new SurfhiveError('INVALID_FIELD', 'surfhive worker needs REDIS_URL');
+/** On the API's hive disk (--hive, or no API named), else remote through --api. */
+const onHive = (flags: WorkerFlags, config: Config) =>
+  flags.hive !== undefined || config.apiUrl === undefined;
+
+async function runWorker(config: Config & { redisUrl: string }, onHiveDisk: boolean): Promise<void> {
+  // loaded once the settings are known to be right: a mistake answers at once
+  const [
+    { ApiHeaders, HiveHeaders },
+    { CompileCache },
+    { ApiStore, CacheStore },
+    { HiveRegistry },
+    { startCompileWorker },
+    { STALE_SCRATCH_MS, sweepScratch },
+    { redisConnection },
+    { ToolRunner },
+    { policyFromConfig },
+    { createMetrics },
+    { serveMetrics },
+  ] = await Promise.all([
+    import('../../compile/kernel-headers.js'),
+    import('../../compile/result-cache.js'),
+    import('../../compile/result-store.js'),
+    import('../../hive/registry.js'),
+    import('../../jobs/compile.js'),
+    import('../../jobs/scratch-sweep.js'),
+    import('../../queue/bullmq-queue.js'),
+    import('../../sandbox/exec.js'),
+    import('../../sandbox/policy.js'),
+    import('../../api/metrics.js'),
+    import('../../api/metrics-server.js'),
+  ]);
   const logger = createLogger(config.logLevel).child({ role: 'worker' });
   let headers: KernelHeaders;
   let results: ResultStore;
@@ -65,10 +88,8 @@ async function runWorker(config: Config, onHiveDisk: boolean): Promise<void> {
     headers = new HiveHeaders(registry);
     results = new CacheStore(CompileCache.fromConfig(config));
   } else {
-    if (!config.workerToken)
-      throw new SurfhiveError('INVALID_FIELD', 'a remote worker needs SURFHIVE_WORKER_TOKEN');
     headers = new ApiHeaders(config.apiUrl!, path.join(config.workDir, 'headers'));
-    results = new ApiStore(config.apiUrl!, config.workerToken);
+    results = new ApiStore(config.apiUrl!, config.workerToken!);
   }
   const runner = new ToolRunner(policyFromConfig(config));
   await sweepScratch([path.join(config.workDir, 'compile')], STALE_SCRATCH_MS, logger);

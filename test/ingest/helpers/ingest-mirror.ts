@@ -7,6 +7,7 @@ import { buildDeb, buildElf, craftDeb, type TarEntry, writePackagesXz } from './
 import { startMirror } from './mirror-server.js';
 
 export const POOL = 'pool/main/l/linux';
+export const META_PACKAGE = 'linux-image-6.1-amd64-dbg';
 export const DEB_VERSION = '6.1.158-1';
 /** Two flavours of one kernel (so `6.1.0-56` is ambiguous) and one kernel that faults are aimed at. */
 export const KVERS = ['6.1.0-56-amd64', '6.1.0-56-cloud-amd64', '6.1.0-60-amd64'] as const;
@@ -35,14 +36,29 @@ export async function ingestMirror() {
     good[kver] = await fs.readFile(made);
   }
   const pkgName = (kver: string) => `linux-image-${kver}-dbg`;
+  // Debian's kind of metapackage: its name fits the kernel rule, it holds no vmlinux and
+  // depends on the real package. --list and resolve must pass it over.
+  const meta = `${POOL}/${META_PACKAGE}_${DEB_VERSION}_amd64.deb`;
+  await fs.writeFile(path.join(debRoot, meta), 'a metapackage holds no vmlinux');
   const reindex = (overrides: Parameters<typeof writePackagesXz>[3] = {}) =>
     writePackagesXz(
       debRoot,
       'bookworm',
-      KVERS.map((kver) => ({
-        file: files[kver]!,
-        fields: { Package: pkgName(kver), Version: DEB_VERSION, Architecture: 'amd64' },
-      })),
+      [
+        ...KVERS.map((kver) => ({
+          file: files[kver]!,
+          fields: { Package: pkgName(kver), Version: DEB_VERSION, Architecture: 'amd64' },
+        })),
+        {
+          file: meta,
+          fields: {
+            Package: META_PACKAGE,
+            Version: DEB_VERSION,
+            Architecture: 'amd64',
+            Depends: `${pkgName(KVERS[2])} (= ${DEB_VERSION})`,
+          },
+        },
+      ],
       overrides,
     );
   await reindex();
