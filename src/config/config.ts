@@ -101,6 +101,12 @@ export interface Config {
   autoIngestNegativeMs: number;
   /** Largest kernel upload (PUT /api/v1/kernels/...), bytes. */
   uploadLimit: number;
+  /** Wall-clock limit of one kernel build or module addition in its builder process, ms. */
+  buildTimeoutMs: number;
+  /** How long a mirror's parsed package index is reused by later resolutions, ms (0: never). */
+  indexCacheTtlMs: number;
+  /** Package indexes kept parsed at most (each one repository of one release and arch). */
+  indexCacheEntries: number;
   /** debuginfod servers asked for the BTF of build ids the hive does not hold (none: misses are 404). */
   debuginfodUpstreams: string[];
   /** How long one upstream debuginfod server gets to answer, ms. */
@@ -237,6 +243,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     autoIngest: oneOf('SURFHIVE_AUTO_INGEST', env.SURFHIVE_AUTO_INGEST, ['on', 'off'], 'off') === 'on',
     autoIngestNegativeMs: int(env.SURFHIVE_AUTO_INGEST_NEGATIVE_MS, 30 * 60_000),
     uploadLimit: int(env.SURFHIVE_UPLOAD_LIMIT, 2 * 1024 * 1024 * 1024),
+    buildTimeoutMs: int(env.SURFHIVE_BUILD_TIMEOUT_MS, 60 * 60_000),
+    indexCacheTtlMs: int(env.SURFHIVE_INDEX_CACHE_TTL_MS, 10 * 60_000),
+    indexCacheEntries: int(env.SURFHIVE_INDEX_CACHE_ENTRIES, 64),
     debuginfodUpstreams: urlList(env.SURFHIVE_DEBUGINFOD_UPSTREAMS, 'SURFHIVE_DEBUGINFOD_UPSTREAMS'),
     debuginfodTimeoutMs: int(env.SURFHIVE_DEBUGINFOD_TIMEOUT_MS, 10_000),
   };

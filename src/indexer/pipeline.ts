@@ -10,6 +10,7 @@ import { readKernelMeta, writeKernelDb } from '../kernel-db/db-file.js';
 import type { FuncRow, KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
 import { runToolOk } from '../sandbox/exec.js';
+import { type ToolUse, toolTimeout } from '../sandbox/tool-use.js';
 import { detectInputKind, type InputKind } from './input-kind.js';
 import { kernelRowsFromInput } from './kernel-rows.js';
 import { toolVersions } from './tools.js';
@@ -23,6 +24,8 @@ export interface BuildKernelOptions {
   logger: Logger;
   /** Recorded in the database's meta (the build id of a raw-BTF input, the host's OS for `--local`). */
   extraMeta?: Record<string, string>;
+  /** The runner, deadline and abort signal of pahole, the DWARF helper and bpftool (default: bubblewrap, no deadline). */
+  tools?: ToolUse;
 }
 
 export interface BuildStats {
@@ -99,9 +102,10 @@ export async function buildKernelLocked(
       modulesDir: opts.modulesDir,
       workDir: txDir,
       logger,
+      tools: opts.tools,
     });
     const buildId = kind === 'elf' ? await buildIdOfElfFile(opts.input) : undefined;
-    const files = await writeArtifacts(txDir, key, rows, rawBtf, {
+    const files = await writeArtifacts(txDir, key, rows, rawBtf, opts.tools, {
       ...opts.extraMeta,
       ...(buildId ? { build_id: buildId } : {}),
       input_sha256: inputSha,
@@ -128,6 +132,7 @@ async function writeArtifacts(
   key: KernelKey,
   rows: KernelRows,
   rawBtf: Buffer,
+  tools: ToolUse | undefined,
   meta: Record<string, string>,
 ): Promise<Partial<Record<ArtifactKind, string>>> {
   const files = {
@@ -138,7 +143,8 @@ async function writeArtifacts(
   };
   await writeFile(files.btf, wrapBtfInElf(rawBtf, key.arch));
   await runToolOk('bpftool', ['btf', 'dump', 'file', files.btf, 'format', 'c'], {
-    timeoutMs: 120_000,
+    timeoutMs: tools ? toolTimeout(tools, 120_000) : 120_000,
+    signal: tools?.signal,
     stdoutFile: files.head,
     cwd: txDir,
   });

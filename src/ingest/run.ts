@@ -5,7 +5,8 @@ import { artifactDir, type KernelKey } from '../hive/layout.js';
 import { type Arch, checkArch, checkRelease, checkVer, MIRROR_KEY_RE } from '../hive/names.js';
 import { makeStagingDir, withKernelLock } from '../hive/publish.js';
 import { sha256File } from '../hive/same-content.js';
-import { type BuildStats, buildKernelLocked, isPublished } from '../indexer/pipeline.js';
+import { inProcessBuilder, type KernelBuilder } from '../indexer/build-process.js';
+import { type BuildStats, isPublished } from '../indexer/pipeline.js';
 import type { Logger } from '../log/logger.js';
 import type { JobContext } from '../queue/types.js';
 import type { Candidate } from './candidate.js';
@@ -15,6 +16,7 @@ import { downloadAndExtract } from './download-extract.js';
 import { type ExtractedKernel, extractKernel } from './extract.js';
 import type { ExtractCaps } from './extract-policy.js';
 import { showUrl } from './http.js';
+import type { IndexCache } from './index-cache.js';
 import type { IndexFetchOptions } from './index-fetch.js';
 import { progressReporter } from './progress.js';
 import { resolveInOrder } from './resolve-in-order.js';
@@ -64,6 +66,10 @@ export interface IngestDeps {
   fetch?: Partial<IndexFetchOptions>;
   retry?: Partial<RetryPolicy>;
   caps?: Partial<ExtractCaps>;
+  /** The server's parsed mirror indexes, reused across ingests. */
+  indexCache?: IndexCache;
+  /** Where the build runs (the server: a builder process); default this process. */
+  builder?: KernelBuilder;
   /** Called after a kernel is published (e.g. to refresh the registry). */
   onPublished?: (key: KernelKey) => Promise<void> | void;
 }
@@ -116,6 +122,7 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
     signal: job.signal,
     fetch: deps.fetch,
     retry: deps.retry,
+    indexCache: deps.indexCache,
   });
   timings.resolveMs = Date.now() - started;
   const key: KernelKey = { arch: cand.arch, release: cand.release, ver: cand.ver };
@@ -147,14 +154,18 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
         await fs.rename(got.packagePath, path.join(packDir, cand.fileName));
         kept = true;
       }
-      const built = await buildKernelLocked({
-        hive,
-        key,
-        input: got.kernel.vmlinuxPath,
-        modulesDir: got.kernel.moduleDir,
-        keepVmlinux: false,
-        logger,
-      });
+      const builder = deps.builder ?? inProcessBuilder(logger);
+      const built = await builder.build(
+        {
+          hive,
+          key,
+          input: got.kernel.vmlinuxPath,
+          modulesDir: got.kernel.moduleDir,
+          keepVmlinux: false,
+          lockHeld: true,
+        },
+        job.signal,
+      );
       timings.buildMs = Date.now() - buildStart;
       await deps.onPublished?.(key);
       await report.log(
