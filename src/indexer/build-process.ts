@@ -100,7 +100,8 @@ export class BuildProcesses implements KernelBuilder {
     const child = fork(ENTRY, [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: [
-        ...process.execArgv,
+        // the loader flags the parent runs under, not its debugger's port
+        ...process.execArgv.filter((a) => !a.startsWith('--inspect')),
         ...(this.opts.heapMb ? [`--max-old-space-size=${this.opts.heapMb}`] : []),
       ],
     });
