@@ -18,7 +18,8 @@ export function ingestProcessor(deps: IngestDeps): Processor<IngestJobData, Inge
     try {
       return await runIngest(deps, job);
     } catch (err) {
-      if (err instanceof TransientError) throw err;
+      // network faults, and a build stopped by a shutdown, are tried again
+      if (err instanceof TransientError || (isSurfhiveError(err) && err.kind === 'UNAVAILABLE')) throw err;
       if (isSurfhiveError(err)) throw new UnrecoverableError(err.message);
       deps.logger.error({ err, job: job.id }, 'ingest failed unexpectedly');
       throw new Error('ingest failed: internal error');
