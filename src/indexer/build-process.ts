@@ -135,10 +135,10 @@ export class BuildProcesses implements KernelBuilder {
       child.on('message', (msg: FromBuilder) => {
         outcome ??= msg;
       });
-      child.once('error', (err) => {
-        logger.error({ err }, 'the builder process could not start');
-      });
-      child.once('exit', (code, sig) => {
+      let ended = false;
+      const onExit = (code: number | null, sig: NodeJS.Signals | null) => {
+        if (ended) return;
+        ended = true;
         clearTimeout(deadlineTimer);
         clearTimeout(killTimer);
         signal?.removeEventListener('abort', onAbort);
@@ -155,6 +155,12 @@ export class BuildProcesses implements KernelBuilder {
         recoverHive(hive)
           .catch((err) => logger.warn({ err }, 'hive recovery after a stopped build failed'))
           .finally(settle);
+      };
+      child.once('exit', onExit);
+      child.once('error', (err) => {
+        logger.error({ err }, 'the builder process failed');
+        // a process that never started sends no exit event
+        if (child.pid === undefined) onExit(null, null);
       });
       send(child, {
         type: 'run',
