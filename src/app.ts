@@ -27,8 +27,10 @@ import type { CompileService } from './compile/service.js';
 import type { Config } from './config/config.js';
 import { CoreCheckService } from './corecheck/service.js';
 import { HiveRegistry, type RegistryOptions } from './hive/registry.js';
+import { BuildProcesses } from './indexer/build-process.js';
 import { parseMirrorArgs } from './ingest/catalog.js';
 import { loadCatalog } from './ingest/catalog-file.js';
+import { IndexCache } from './ingest/index-cache.js';
 import { wireCompile } from './jobs/compile.js';
 import { ingestQueue } from './jobs/ingest.js';
 import { STALE_SCRATCH_MS, scratchDirs, sweepScratch } from './jobs/scratch-sweep.js';
@@ -116,9 +118,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const registry = new HiveRegistry(config.hive, { ...opts.registryOptions, logger });
   const catalog = loadCatalog(config.catalogFile);
   const mirrors = parseMirrorArgs(config.mirrors);
+  // kernel builds run in builder processes: pahole, the DWARF walk and SQLite stay off this event loop
+  const builder = new BuildProcesses({ deadlineMs: config.buildTimeoutMs, logger });
   const ingest = await ingestQueue(config, config.hive, logger, {
     catalog,
     mirrors,
+    builder,
+    indexCache: new IndexCache({ ttlMs: config.indexCacheTtlMs, maxEntries: config.indexCacheEntries }),
     onPublished: () => registry.refresh(),
     observer: jobs.ingest,
     onDownloaded: jobs.ingestDownloaded,
@@ -197,6 +203,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     lookup.close();
     await compile.close();
     await ko.close();
+    // running builds stop first, so that their jobs end and the queue can close
+    await builder.close();
     await ingest.close();
     await core.close();
   });
@@ -254,6 +262,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         registry,
         operatorTokenHashes: config.operatorTokenHashes,
         limit: config.uploadLimit,
+        builder,
         logger,
       }),
     { prefix: '/api/v1' },

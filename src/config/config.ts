@@ -107,6 +107,12 @@ export interface Config {
   autoIngestNegativeMs: number;
   /** Largest kernel upload (PUT /api/v1/kernels/...), bytes. */
   uploadLimit: number;
+  /** Wall-clock limit of one kernel build or module addition in its builder process, ms. */
+  buildTimeoutMs: number;
+  /** How long a mirror's parsed package index is reused by later resolutions, ms (0: never). */
+  indexCacheTtlMs: number;
+  /** Package indexes kept parsed at most (each one repository of one release and arch). */
+  indexCacheEntries: number;
   /** debuginfod servers asked for the BTF of build ids the hive does not hold (none: misses are 404). */
   debuginfodUpstreams: string[];
   /** Ingest: a mirror silent this long fails the attempt (no answer, or no byte of a transfer), ms. */
@@ -361,6 +367,9 @@ export function loadConfig(
     autoIngest: oneOf(v('SURFHIVE_AUTO_INGEST'), ['on', 'off'], 'off') === 'on',
     autoIngestNegativeMs: int(v('SURFHIVE_AUTO_INGEST_NEGATIVE_MS'), 30 * 60_000),
     uploadLimit: int(v('SURFHIVE_UPLOAD_LIMIT'), 2 * 1024 * 1024 * 1024),
+    buildTimeoutMs: int(v('SURFHIVE_BUILD_TIMEOUT_MS'), 60 * 60_000, 1),
+    indexCacheTtlMs: int(v('SURFHIVE_INDEX_CACHE_TTL_MS'), 10 * 60_000),
+    indexCacheEntries: int(v('SURFHIVE_INDEX_CACHE_ENTRIES'), 64),
     debuginfodUpstreams: urlList(v('SURFHIVE_DEBUGINFOD_UPSTREAMS')),
     mirrorTimeoutMs: int(v('SURFHIVE_MIRROR_TIMEOUT_MS'), 60_000, 1),
     mirrorRetries: int(v('SURFHIVE_MIRROR_RETRIES'), 4, 0, 20),

@@ -42,7 +42,8 @@ export function normalizeArch(machine: string): Arch {
 }
 
 /** Kernel module names (and `vm` for vmlinux): what the `funs.module` column may hold. */
-const MODULE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;
+export const MODULE_NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$';
+const MODULE_NAME = new RegExp(MODULE_NAME_PATTERN);
 
 export const isModuleName = (s: unknown): s is string =>
   typeof s === 'string' && MODULE_NAME.test(s) && !s.includes('..');

@@ -10,6 +10,7 @@ import { readKernelMeta, writeKernelDb } from '../kernel-db/db-file.js';
 import type { FuncRow, KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
 import { runToolOk } from '../sandbox/exec.js';
+import { type ToolUse, toolTimeout } from '../sandbox/tool-use.js';
 import { detectInputKind, type InputKind } from './input-kind.js';
 import { kernelRowsFromInput } from './kernel-rows.js';
 import { toolVersions } from './tools.js';
@@ -23,8 +24,8 @@ export interface BuildKernelOptions {
   logger: Logger;
   /** Recorded in the database's meta (the build id of a raw-BTF input, the host's OS for `--local`). */
   extraMeta?: Record<string, string>;
-  /** Told when the rows are built and the artifacts start to be written and published. */
-  onPublishing?: () => void;
+  /** The runner, deadline and abort signal of pahole, the DWARF helper and bpftool (default: bubblewrap, no deadline). */
+  tools?: ToolUse;
 }
 
 export interface BuildStats {
@@ -37,6 +38,8 @@ export interface BuildResult {
   key: KernelKey;
   published: boolean;
   stats?: BuildStats;
+  /** Writing the artifacts and the atomic rename into the hive, ms (when published). */
+  publishMs?: number;
 }
 
 /**
@@ -101,10 +104,10 @@ export async function buildKernelLocked(
       modulesDir: opts.modulesDir,
       workDir: txDir,
       logger,
+      tools: opts.tools,
     });
     const buildId = kind === 'elf' ? await buildIdOfElfFile(opts.input) : undefined;
-    opts.onPublishing?.();
-    const files = await writeArtifacts(txDir, key, rows, rawBtf, {
+    const files = await writeArtifacts(txDir, key, rows, rawBtf, opts.tools, {
       ...opts.extraMeta,
       ...(buildId ? { build_id: buildId } : {}),
       input_sha256: inputSha,
@@ -135,6 +138,7 @@ async function writeArtifacts(
   key: KernelKey,
   rows: KernelRows,
   rawBtf: Buffer,
+  tools: ToolUse | undefined,
   meta: Record<string, string>,
 ): Promise<Partial<Record<ArtifactKind, string>>> {
   const files = {
@@ -145,7 +149,8 @@ async function writeArtifacts(
   };
   await writeFile(files.btf, wrapBtfInElf(rawBtf, key.arch));
   await runToolOk('bpftool', ['btf', 'dump', 'file', files.btf, 'format', 'c'], {
-    timeoutMs: 120_000,
+    timeoutMs: tools ? toolTimeout(tools, 120_000) : 120_000,
+    signal: tools?.signal,
     stdoutFile: files.head,
     cwd: txDir,
   });

@@ -16,6 +16,7 @@ import {
 import { readDebPackages } from './deb-packages.js';
 import { readListing, readPoolListing } from './dir-listing.js';
 import { MirrorFault, showUrl } from './http.js';
+import type { IndexCache } from './index-cache.js';
 import { DEFAULT_INDEX_FETCH, type IndexFetchOptions } from './index-fetch.js';
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './retry.js';
 import { readRepodata } from './rpm-repodata.js';
@@ -30,6 +31,8 @@ export interface ListRequest {
   signal?: AbortSignal;
   fetch?: Partial<IndexFetchOptions>;
   retry?: Partial<RetryPolicy>;
+  /** Parsed indexes reused across resolutions (the server's); none: every resolution reads the mirror. */
+  indexCache?: IndexCache;
 }
 
 export interface ResolveRequest extends ListRequest {
@@ -82,7 +85,10 @@ async function scan(req: ListRequest, exact?: string): Promise<CandidateSet> {
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...req.retry, signal: req.signal };
   let present = 0;
   for (const repo of spec.repos) {
-    const entries = await withRetries(() => readRepo(req, spec, repo, set.wants, fetchOpts, exact), retry);
+    const load = () => withRetries(() => readRepo(req, spec, repo, set.wants, fetchOpts, exact), retry);
+    const entries = req.indexCache
+      ? await req.indexCache.get(repoKey(req, spec, repo, exact), load)
+      : await load();
     if (!entries) continue;
     present++;
     const label =
@@ -105,6 +111,13 @@ async function scan(req: ListRequest, exact?: string): Promise<CandidateSet> {
     );
   }
   return set;
+}
+
+/** What one repository read depends on: release (its package names), arch, the repository's URL. */
+function repoKey(req: ListRequest, spec: ReleaseSpec, repo: RepoSpec, exact: string | undefined): string {
+  const base = baseUrl(req.release, spec, repo, req.mirrors ?? {});
+  const nvr = repo.kind === 'koji' && exact !== undefined ? splitRpmUname(exact, req.arch) : undefined;
+  return JSON.stringify([req.release, req.arch, base, repo, nvr ?? null]);
 }
 
 async function readRepo(

@@ -5,7 +5,8 @@ import { artifactDir, type KernelKey } from '../hive/layout.js';
 import { type Arch, checkArch, checkRelease, checkVer, MIRROR_KEY_RE } from '../hive/names.js';
 import { makeStagingDir, withKernelLock } from '../hive/publish.js';
 import { sha256File } from '../hive/same-content.js';
-import { type BuildStats, buildKernelLocked, isPublished } from '../indexer/pipeline.js';
+import { inProcessBuilder, type KernelBuilder } from '../indexer/build-process.js';
+import { type BuildStats, isPublished } from '../indexer/pipeline.js';
 import type { Logger } from '../log/logger.js';
 import type { JobContext } from '../queue/types.js';
 import type { Candidate } from './candidate.js';
@@ -21,6 +22,7 @@ import { downloadAndExtract } from './download-extract.js';
 import { type ExtractedKernel, extractKernel } from './extract.js';
 import type { ExtractCaps } from './extract-policy.js';
 import { showUrl } from './http.js';
+import type { IndexCache } from './index-cache.js';
 import type { IndexFetchOptions } from './index-fetch.js';
 import { progressReporter } from './progress.js';
 import { resolveInOrder } from './resolve-in-order.js';
@@ -72,6 +74,10 @@ export interface IngestDeps {
   fetch?: Partial<IndexFetchOptions>;
   retry?: Partial<RetryPolicy>;
   caps?: Partial<ExtractCaps>;
+  /** The server's parsed mirror indexes, reused across ingests. */
+  indexCache?: IndexCache;
+  /** Where the build runs (the server: a builder process); default this process. */
+  builder?: KernelBuilder;
   /** Called after a kernel is published (e.g. to refresh the registry). */
   onPublished?: (key: KernelKey) => Promise<void> | void;
   /** Told each package byte count received, as it arrives (a restarted download counts again). */
@@ -137,6 +143,7 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
     signal: job.signal,
     fetch: deps.fetch,
     retry: { ...deps.retry, onRetry },
+    indexCache: deps.indexCache,
   });
   timings.resolveMs = Date.now() - started;
   const key: KernelKey = { arch: cand.arch, release: cand.release, ver: cand.ver };
@@ -162,30 +169,31 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
       );
       report.phase('build');
       const buildStart = Date.now();
-      let publishStart = 0;
       let kept = false;
       if (data.keepPackage && got.fresh) {
         await fs.mkdir(packDir, { recursive: true });
         await fs.rename(got.packagePath, path.join(packDir, cand.fileName));
         kept = true;
       }
-      const built = await buildKernelLocked({
-        hive,
-        key,
-        input: got.kernel.vmlinuxPath,
-        modulesDir: got.kernel.moduleDir,
-        keepVmlinux: false,
-        logger,
-        onPublishing: () => {
-          publishStart = Date.now();
-          report.phase('publish');
+      const builder = deps.builder ?? inProcessBuilder(logger);
+      const built = await builder.build(
+        {
+          hive,
+          key,
+          input: got.kernel.vmlinuxPath,
+          modulesDir: got.kernel.moduleDir,
+          keepVmlinux: false,
+          lockHeld: true,
         },
-      });
+        job.signal,
+      );
       const builtAt = Date.now();
+      report.phase('publish');
       await deps.onPublished?.(key);
-      // publishing: the atomic rename in the builder and the registry's refresh here
-      timings.buildMs = (publishStart || builtAt) - buildStart;
-      timings.publishMs = Date.now() - (publishStart || builtAt);
+      // publishing: the atomic rename in the builder, then the registry's refresh here
+      const renameMs = built.publishMs ?? 0;
+      timings.buildMs = builtAt - buildStart - renameMs;
+      timings.publishMs = renameMs + (Date.now() - builtAt);
       await report.log(
         `${key.arch}/${key.release}/${key.ver} is in the hive` +
           (built.stats ? ` (${built.stats.structs} structs, ${built.stats.funcs} functions)` : ''),

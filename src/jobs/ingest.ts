@@ -26,7 +26,8 @@ export function ingestProcessor(
     kernel: (d) => `${d.arch}/${d.release}/${d.version}`,
     run: (job, log) => runIngest({ ...deps, logger: log }, job),
     queueError: (err) => {
-      if (err instanceof TransientError) return err;
+      // network faults, and a build stopped by a shutdown, are tried again
+      if (err instanceof TransientError || (isSurfhiveError(err) && err.kind === 'UNAVAILABLE')) return err;
       if (isSurfhiveError(err)) return unrecoverable(err);
       return new Error('ingest failed: internal error', { cause: err });
     },

@@ -15,37 +15,10 @@ export function writeKernelDb(file: string, rows: KernelRows, meta: KernelMeta =
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     db.exec(KERNEL_DB_SCHEMA);
-    const insertStruct = db.prepare('INSERT INTO structs (id, name, members, bytes) VALUES (?, ?, ?, ?)');
-    const insertMember = db.prepare(
-      'INSERT INTO members (fid, types, name, offset, bytes, bits) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    const insertType = db.prepare('INSERT INTO types (id, name, alias, bytes) VALUES (?, ?, ?, ?)');
-    const insertFile = db.prepare('INSERT INTO files (id, file) VALUES (?, ?)');
-    const insertFun = db.prepare(
-      'INSERT INTO funs (func, args, ret, line, fid, module) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    const insertMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
-
     db.transaction(() => {
-      rows.structs.forEach((s, i) => {
-        insertStruct.run(i + 1, s.name, s.members.length, s.bytes);
-        for (const m of s.members) insertMember.run(i + 1, m.type, m.name, m.offset, m.bytes, m.bits);
-      });
-      rows.types.forEach((t, i) => {
-        insertType.run(i + 1, t.name, t.alias, t.bytes);
-      });
-      const fileIds = new Map<string, number>();
-      for (const f of rows.funcs) {
-        let fid = fileIds.get(f.file);
-        if (fid === undefined) {
-          fid = fileIds.size + 1;
-          fileIds.set(f.file, fid);
-          insertFile.run(fid, f.file);
-        }
-        insertFun.run(f.func, JSON.stringify(f.args), f.ret, f.line, fid, f.module);
-      }
+      insertKernelRows(db, rows);
+      const insertMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
       for (const [k, v] of Object.entries(meta)) insertMeta.run(k, v);
-      if (rows.moduleBtf?.length) insertModuleBtf(db, rows.moduleBtf);
     })();
     db.exec(KERNEL_DB_INDEXES);
     db.exec('ANALYZE');
@@ -55,6 +28,51 @@ export function writeKernelDb(file: string, rows: KernelRows, meta: KernelMeta =
     throw err;
   }
   db.close();
+}
+
+/**
+ * Inserts rows after those a database already holds (struct, type and file ids go on from
+ * the largest; a file name already listed keeps its id). The caller runs it in a transaction.
+ */
+export function insertKernelRows(db: Database.Database, rows: KernelRows): void {
+  const nextId = (table: string) =>
+    ((db.prepare(`SELECT max(id) AS n FROM ${table}`).get() as { n: number | null }).n ?? 0) + 1;
+  const insertStruct = db.prepare('INSERT INTO structs (id, name, members, bytes) VALUES (?, ?, ?, ?)');
+  const insertMember = db.prepare(
+    'INSERT INTO members (fid, types, name, offset, bytes, bits) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const insertType = db.prepare('INSERT INTO types (id, name, alias, bytes) VALUES (?, ?, ?, ?)');
+  const insertFile = db.prepare('INSERT INTO files (id, file) VALUES (?, ?)');
+  const insertFun = db.prepare(
+    'INSERT INTO funs (func, args, ret, line, fid, module) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+
+  const structBase = nextId('structs');
+  rows.structs.forEach((s, i) => {
+    insertStruct.run(structBase + i, s.name, s.members.length, s.bytes);
+    for (const m of s.members) insertMember.run(structBase + i, m.type, m.name, m.offset, m.bytes, m.bits);
+  });
+  const typeBase = nextId('types');
+  rows.types.forEach((t, i) => {
+    insertType.run(typeBase + i, t.name, t.alias, t.bytes);
+  });
+  const fileIds = new Map(
+    (db.prepare('SELECT id, file FROM files').all() as { id: number; file: string }[]).map((f) => [
+      f.file,
+      f.id,
+    ]),
+  );
+  let fileId = nextId('files');
+  for (const f of rows.funcs) {
+    let fid = fileIds.get(f.file);
+    if (fid === undefined) {
+      fid = fileId++;
+      fileIds.set(f.file, fid);
+      insertFile.run(fid, f.file);
+    }
+    insertFun.run(f.func, JSON.stringify(f.args), f.ret, f.line, fid, f.module);
+  }
+  if (rows.moduleBtf?.length) insertModuleBtf(db, rows.moduleBtf);
 }
 
 /** Column names are fixed: surftrace's local mode queries these tables directly. */

@@ -8,8 +8,8 @@ import type { ModuleBtfRow } from './rows.js';
  */
 export const MODULE_BTF_TABLE = 'btf_modules';
 
-const SCHEMA = `CREATE TABLE ${MODULE_BTF_TABLE} (name TEXT PRIMARY KEY, build_id TEXT NOT NULL, btf BLOB NOT NULL);
-CREATE INDEX ${MODULE_BTF_TABLE}_build_id ON ${MODULE_BTF_TABLE}(build_id);`;
+const SCHEMA = `CREATE TABLE IF NOT EXISTS ${MODULE_BTF_TABLE} (name TEXT PRIMARY KEY, build_id TEXT NOT NULL, btf BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS ${MODULE_BTF_TABLE}_build_id ON ${MODULE_BTF_TABLE}(build_id);`;
 
 export function insertModuleBtf(db: Database.Database, rows: ModuleBtfRow[]): void {
   db.exec(SCHEMA);

@@ -1,27 +1,39 @@
 import { createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { SurfhiveError } from '../../errors/codes.js';
 import { artifactPath, type KernelKey } from '../../hive/layout.js';
+import { MODULE_NAME_PATTERN } from '../../hive/names.js';
 import { makeStagingDir, withKernelLock } from '../../hive/publish.js';
 import type { HiveRegistry } from '../../hive/registry.js';
 import { sha256File } from '../../hive/same-content.js';
 import { unpublishKernel } from '../../hive/unpublish.js';
-import { buildKernel } from '../../indexer/pipeline.js';
+import type { KernelBuilder } from '../../indexer/build-process.js';
 import { extractKernel } from '../../ingest/extract.js';
 import { readKernelMeta } from '../../kernel-db/db-file.js';
 import type { Logger } from '../../log/logger.js';
 import { requireOperator } from '../auth.js';
-import { bearerSecurity, errorResponses, type KernelParams, kernelParams, releaseSchema } from './schemas.js';
+import {
+  bearerSecurity,
+  errorResponses,
+  errorSchema,
+  type KernelParams,
+  kernelParams,
+  kernelParamsWith,
+  releaseSchema,
+} from './schemas.js';
 
 export interface UploadRouteDeps {
   registry: HiveRegistry;
   operatorTokenHashes: readonly string[];
   /** Largest body, bytes. */
   limit: number;
+  /** Where builds run (off the event loop). */
+  builder: KernelBuilder;
   logger: Logger;
 }
 
@@ -128,14 +140,9 @@ export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps):
         const current = readKernelMeta(artifactPath(hive, key, 'db'));
         if (current && current.input_sha256 !== (await sha256File(input)))
           throw new SurfhiveError('KERNEL_CONFLICT', `${arch}/${ver} already exists with different content`);
-        const built = await buildKernel({
-          hive,
-          key,
-          input,
-          keepVmlinux: false,
-          force: false,
-          logger: request.log as Logger,
-        });
+        const built = await whileBuilding(request.socket, () =>
+          deps.builder.build({ hive, key, input, keepVmlinux: false, lockHeld: false }),
+        );
         published = built.published;
       } finally {
         // removed before the answer goes out: a client that sees it finds no scratch left
@@ -145,6 +152,80 @@ export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps):
       return reply.code(201).send({ kernel: key, published, input: kind });
     },
   );
+
+  app.put<{ Params: KernelParams & { name: string }; Querystring: { release?: string } }>(
+    '/kernels/:arch/:ver/modules/:name',
+    {
+      preHandler: operator,
+      schema: {
+        summary:
+          'Add a module to a published kernel: the .ko (.xz/.zst) built for it, with DWARF or .BTF (operator)',
+        tags: ['ingest'],
+        params: kernelParamsWith({ name: { type: 'string', pattern: MODULE_NAME_PATTERN, maxLength: 64 } }),
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { release: releaseSchema },
+        },
+        response: {
+          201: {
+            type: 'object',
+            required: ['kernel', 'module', 'published'],
+            properties: {
+              kernel: { type: 'object', additionalProperties: { type: 'string' } },
+              module: { type: 'string' },
+              published: { type: 'boolean' },
+              stats: {
+                type: 'object',
+                properties: {
+                  structs: { type: 'integer' },
+                  types: { type: 'integer' },
+                  funcs: { type: 'integer' },
+                },
+              },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { arch, ver, name } = request.params;
+      const key: KernelKey = {
+        arch,
+        ver,
+        release: request.query.release ?? (await publishedRelease(arch, ver)),
+      };
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > deps.limit)
+        throw new SurfhiveError('BODY_TOO_LARGE', `an upload may be at most ${deps.limit} bytes`);
+      const staging = await makeStagingDir(hive, 'upload');
+      let added: Awaited<ReturnType<KernelBuilder['addModule']>>;
+      try {
+        const file = path.join(staging, 'module');
+        await receive(request.body as NodeJS.ReadableStream, file, deps.limit);
+        added = await whileBuilding(request.socket, () => deps.builder.addModule({ hive, key, name, file }));
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
+      await deps.registry.refresh();
+      return reply
+        .code(201)
+        .send({ kernel: key, module: added.module, published: added.published, stats: added.stats });
+    },
+  );
+
+  /** The release a published (arch, ver) is served from. */
+  async function publishedRelease(arch: KernelKey['arch'], ver: string): Promise<string> {
+    const found = await deps.registry.resolve(arch, ver);
+    if (found.status === 'ok') return found.kernel.release;
+    if (found.status === 'conflict')
+      throw new SurfhiveError(
+        'KERNEL_CONFLICT',
+        `${arch}/${ver} differs between releases; name one with ?release=`,
+      );
+    throw new SurfhiveError('KERNEL_NOT_FOUND', `${arch}/${ver} is not in the hive`);
+  }
 
   app.delete<{ Params: KernelParams; Querystring: { release: string } }>(
     '/kernels/:arch/:ver',
@@ -167,6 +248,22 @@ export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps):
       return reply.code(204).send();
     },
   );
+}
+
+/**
+ * The connection stays quiet while a build runs (minutes for a debug vmlinux): the server's
+ * idle timeout would cut it, so it is lifted until the answer (the build has its own deadline).
+ */
+async function whileBuilding<T>(socket: Socket, fn: () => Promise<T>): Promise<T> {
+  // (app.inject's sockets have no timeouts)
+  if (typeof socket.setTimeout !== 'function') return fn();
+  const idleMs = socket.timeout;
+  socket.setTimeout(0);
+  try {
+    return await fn();
+  } finally {
+    if (idleMs !== undefined && !socket.destroyed) socket.setTimeout(idleMs);
+  }
 }
 
 /** Streams the body to `file`, failing with BODY_TOO_LARGE past `limit` bytes. */

@@ -1,7 +1,14 @@
 import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { badElf, type ElfFile, type ElfSection, type ElfSource, readElfFrom } from './elf-file.js';
-import { btfFrom } from './section-data.js';
+import {
+  badElf,
+  type ElfFile,
+  type ElfSection,
+  type ElfSource,
+  readElfFrom,
+  SHT_NOBITS,
+} from './elf-file.js';
+import { btfFrom, sectionData } from './section-data.js';
 
 /**
  * Opens an ELF file for header reads without loading it: a debug vmlinux is
@@ -37,4 +44,22 @@ export async function readElfSectionsFromFile(file: string): Promise<readonly El
 /** `.BTF` of an ELF file on disk (decompressed if needed), reading only headers and that section. */
 export function extractBtfSectionFromFile(file: string): Promise<Buffer | undefined> {
   return withFileSource(file, btfFrom);
+}
+
+/**
+ * An ELF file's headers and the bytes of one section: undefined when the section is absent or
+ * has no file bytes (SHT_NOBITS, as in split debug files). A larger section is refused.
+ */
+export function readSectionFromFile(
+  file: string,
+  name: string,
+  maxBytes: number,
+): Promise<{ elf: ElfFile; data: Buffer | undefined }> {
+  return withFileSource(file, (src) => {
+    const elf = readElfFrom(src);
+    const sec = elf.sections.find((s) => s.name === name);
+    if (!sec || sec.type === SHT_NOBITS) return { elf, data: undefined };
+    if (sec.size > maxBytes) badElf(`section ${name} is too large`);
+    return { elf, data: sectionData(src, elf, sec) };
+  });
 }
