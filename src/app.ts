@@ -66,6 +66,8 @@ export interface SurfhiveServices {
   /** The live /lbc command table: entries set here before or after listen are used. */
   lbcCommands: LbcCommandTable;
   compile: CompileService;
+  /** The one runner of external tools, its sandbox policy from the configuration. */
+  runner: ToolRunner;
 }
 
 declare module 'fastify' {
@@ -112,7 +114,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const registry = new HiveRegistry(config.hive, { ...opts.registryOptions, logger });
   const catalog = loadCatalog(config.catalogFile);
   const mirrors = parseMirrorArgs(config.mirrors);
+  // The sandbox policy of every tool that reads untrusted input, chosen here once.
+  const runner = new ToolRunner(policyFromConfig(config));
   const ingest = await ingestQueue(config, config.hive, logger, {
+    runner,
     catalog,
     mirrors,
     onPublished: () => registry.refresh(),
@@ -126,8 +131,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     events: metrics.lookupEvents,
     onMissingKernel,
   });
-  // The sandbox policy of every tool that reads untrusted input, chosen here once.
-  const runner = new ToolRunner(policyFromConfig(config));
   const compile = await wireCompile(config, registry, runner, logger, onMissingKernel);
   const ko = new KoPool({
     policy: runner.policy,
@@ -155,7 +158,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       config.compileAuth === 'token' ? compileNeedsTokenCommand('o') : compileCommand(compile.service, 'o'),
     ...opts.lbcCommands,
   };
-  app.decorate('surfhive', { config, registry, lookup, metrics, lbcCommands, compile: compile.service });
+  app.decorate('surfhive', {
+    config,
+    registry,
+    lookup,
+    metrics,
+    lbcCommands,
+    compile: compile.service,
+    runner,
+  });
 
   installErrorHandling(app);
   const jsonShape = { maxDepth: config.jsonMaxDepth, maxItems: config.jsonMaxItems };
@@ -239,6 +250,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         operatorTokenHashes: config.operatorTokenHashes,
         limit: config.uploadLimit,
         logger,
+        runner,
       }),
     { prefix: '/api/v1' },
   );

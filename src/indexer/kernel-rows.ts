@@ -7,6 +7,7 @@ import { extractBtfSectionFromFile, readElfSectionsFromFile } from '../formats/e
 import type { Arch } from '../hive/names.js';
 import type { KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
+import type { ToolUse } from '../sandbox/tool-use.js';
 import type { InputKind } from './input-kind.js';
 import { addModuleRows } from './module-rows.js';
 import { rowsFromBtf } from './rows/from-btf.js';
@@ -21,6 +22,8 @@ export interface KernelRowsInput {
   modulesDir?: string | undefined;
   workDir: string;
   logger: Logger;
+  /** The process's runner (pahole, the DWARF helper, module decompressors) and the job's deadline. */
+  tools: ToolUse;
 }
 
 /**
@@ -44,8 +47,8 @@ export async function kernelRowsFromInput(
     if (names.has('.debug_info')) {
       const btfFile = path.join(opts.workDir, 'vmlinux.btf');
       [rawBtf, dwarf] = await Promise.all([
-        encodeBtfFromDwarf(opts.input, btfFile),
-        funcsAndArrayDimsFromDwarf(opts.input, { module: 'vm' }),
+        encodeBtfFromDwarf(opts.input, btfFile, undefined, opts.tools),
+        funcsAndArrayDimsFromDwarf(opts.input, { module: 'vm', tools: opts.tools }),
       ]);
     } else if (names.has('.BTF')) {
       rawBtf = (await extractBtfSectionFromFile(opts.input))!;
@@ -67,6 +70,7 @@ export async function kernelRowsFromInput(
       base: { btf, file: baseFile },
       workDir: opts.workDir,
       logger: opts.logger,
+      tools: opts.tools,
     });
   }
   return { rows, rawBtf };

@@ -29,7 +29,7 @@ export async function moduleRows(
   base: BaseBtf | undefined,
   workDir: string,
   skipStructNames: Set<string>,
-  tools?: ToolUse,
+  tools: ToolUse,
   maxMemberVisits?: number,
 ): Promise<KernelRows> {
   const names = new Set((await readElfSectionsFromFile(mod.elfPath)).map((s) => s.name));
@@ -76,15 +76,15 @@ export function mergeRows(rows: KernelRows, more: KernelRows): void {
 
 export async function addModuleRows(
   rows: KernelRows,
-  opts: { modulesDir: string; base: BaseBtf; workDir: string; logger: Logger },
+  opts: { modulesDir: string; base: BaseBtf; workDir: string; logger: Logger; tools: ToolUse },
 ): Promise<void> {
   const modWork = path.join(opts.workDir, 'modules');
   await mkdir(modWork, { recursive: true });
   const files: ModuleFile[] = await findModules(opts.modulesDir);
   for (const file of files) {
-    const mod = await prepareModule(file, modWork);
+    const mod = await prepareModule(file, modWork, { tools: opts.tools });
     const skip = new Set(rows.structs.map((s) => s.name));
-    mergeRows(rows, await moduleRows(mod, opts.base, modWork, skip));
+    mergeRows(rows, await moduleRows(mod, opts.base, modWork, skip, opts.tools));
     opts.logger.debug({ module: mod.name }, 'module added');
   }
 }

@@ -1,5 +1,6 @@
 import { SurfhiveError } from '../errors/codes.js';
 import { type Arch, checkArch, checkRelease, checkVer } from '../hive/names.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 import type { Candidate, IndexEntry } from './candidate.js';
 import { CandidateSet } from './candidates.js';
 import {
@@ -26,7 +27,9 @@ export interface ListRequest {
   mirrors?: MirrorOverrides;
   /** Defaults to the built-in catalog. */
   catalog?: Catalog;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /** The process's runner: index decompressors run under its configured sandbox. */
+  runner: ToolRunner;
   fetch?: Partial<IndexFetchOptions>;
   retry?: Partial<RetryPolicy>;
 }
@@ -71,7 +74,12 @@ async function scan(req: ListRequest, exact?: string): Promise<CandidateSet> {
   const arch = checkArch(req.arch);
   const spec = releaseSpec(req.catalog ?? builtinCatalog(), req.release);
   const set = new CandidateSet(req.release, spec, arch);
-  const fetchOpts: IndexFetchOptions = { ...DEFAULT_INDEX_FETCH, ...req.fetch, signal: req.signal };
+  const fetchOpts: IndexFetchOptions = {
+    ...DEFAULT_INDEX_FETCH,
+    ...req.fetch,
+    signal: req.signal,
+    runner: req.runner,
+  };
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...req.retry, signal: req.signal };
   let present = 0;
   for (const repo of spec.repos) {

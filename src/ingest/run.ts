@@ -8,6 +8,7 @@ import { sha256File } from '../hive/same-content.js';
 import { type BuildStats, buildKernelLocked, isPublished } from '../indexer/pipeline.js';
 import type { Logger } from '../log/logger.js';
 import type { JobContext } from '../queue/types.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 import type { Candidate } from './candidate.js';
 import { type Catalog, checkBaseUrl, type MirrorOverrides } from './catalog.js';
 import type { DownloadOptions } from './download.js';
@@ -57,6 +58,8 @@ export interface IngestResult {
 export interface IngestDeps {
   hive: string;
   logger: Logger;
+  /** The process's one runner (its sandbox policy from the configuration): every tool of the ingest runs under it. */
+  runner: ToolRunner;
   catalog?: Catalog;
   /** The server's mirror overrides; a job's own mirrors win over them. */
   mirrors?: MirrorOverrides;
@@ -114,6 +117,7 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
     mirrors: { ...deps.mirrors, ...data.mirrors },
     catalog: deps.catalog,
     signal: job.signal,
+    runner: deps.runner,
     fetch: deps.fetch,
     retry: deps.retry,
   });
@@ -154,6 +158,7 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
         modulesDir: got.kernel.moduleDir,
         keepVmlinux: false,
         logger,
+        tools: { runner: deps.runner, signal: job.signal },
       });
       timings.buildMs = Date.now() - buildStart;
       await deps.onPublished?.(key);
@@ -203,7 +208,10 @@ async function obtain(
     await report.log(`using the package kept in the hive`);
     report.phase('extract');
     const t = Date.now();
-    const kernel = await extractKernel(kept, cand, staging, caps, { signal: job.signal });
+    const kernel = await extractKernel(kept, cand, staging, caps, {
+      signal: job.signal,
+      runner: deps.runner,
+    });
     const ms = Date.now() - t;
     return {
       kernel,
@@ -221,6 +229,7 @@ async function obtain(
     download: { ...deps.download, onProgress: (p) => report.download(p.done, p.total ?? cand.size) },
     caps,
     signal: job.signal,
+    runner: deps.runner,
     onExtractProgress: (bytes) => report.extracted(bytes),
   });
   await report.log(`downloaded ${mb(r.pkg.bytes)} in ${(r.downloadMs / 1000).toFixed(1)} s, sha256 verified`);

@@ -14,6 +14,7 @@ import { buildKernel } from '../../indexer/pipeline.js';
 import { extractKernel } from '../../ingest/extract.js';
 import { readKernelMeta } from '../../kernel-db/db-file.js';
 import type { Logger } from '../../log/logger.js';
+import type { ToolRunner } from '../../sandbox/exec.js';
 import { requireOperator } from '../auth.js';
 import { errorSchema, type KernelParams, kernelParams, releaseSchema } from './schemas.js';
 
@@ -23,6 +24,8 @@ export interface UploadRouteDeps {
   /** Largest body, bytes. */
   limit: number;
   logger: Logger;
+  /** The process's runner: the package's decompressors and the build's tools run under it. */
+  runner: ToolRunner;
 }
 
 type UploadKind = 'elf' | 'btf' | 'rpm' | 'deb';
@@ -112,9 +115,8 @@ export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps):
             file,
             { format: kind, ver, layout: PACKAGE_LAYOUT[kind](ver) },
             staging,
-            {
-              includeModules: false,
-            },
+            { includeModules: false },
+            { runner: deps.runner },
           );
           input = got.vmlinuxPath;
         }
@@ -129,6 +131,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps):
           keepVmlinux: false,
           force: false,
           logger: request.log as Logger,
+          tools: { runner: deps.runner },
         });
         published = built.published;
       } finally {

@@ -4,6 +4,8 @@ import { checkArch, checkRelease, checkVer } from '../../hive/names.js';
 import { buildLocalKernel } from '../../indexer/local-kernel.js';
 import { buildKernel } from '../../indexer/pipeline.js';
 import { createLogger } from '../../log/logger.js';
+import { ToolRunner } from '../../sandbox/exec.js';
+import { policyFromConfig } from '../../sandbox/policy.js';
 
 interface BuildFlags {
   hive?: string;
@@ -32,9 +34,11 @@ export function registerBuild(program: Command): void {
     .action(async (input: string | undefined, flags: BuildFlags) => {
       const config = loadConfig(process.env, { hive: flags.hive });
       const logger = createLogger(config.logLevel);
+      // pahole, the DWARF helper and bpftool run under the configured sandbox (SURFHIVE_SANDBOX)
+      const tools = { runner: new ToolRunner(policyFromConfig(config)) };
       const started = Date.now();
       const result = flags.local
-        ? await buildLocalKernel({ hive: config.hive, logger, force: flags.force ?? false })
+        ? await buildLocalKernel({ hive: config.hive, logger, force: flags.force ?? false, tools })
         : await buildKernel({
             hive: config.hive,
             key: {
@@ -47,6 +51,7 @@ export function registerBuild(program: Command): void {
             keepVmlinux: flags.keepVmlinux ?? false,
             force: flags.force ?? false,
             logger,
+            tools,
           });
       const k = result.key;
       const what = result.published ? 'published' : 'already published (same input)';

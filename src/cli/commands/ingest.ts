@@ -10,6 +10,8 @@ import { listPackages } from '../../ingest/resolve.js';
 import { type IngestResult, runIngest } from '../../ingest/run.js';
 import { resolveUname } from '../../ingest/uname.js';
 import { createLogger } from '../../log/logger.js';
+import { ToolRunner } from '../../sandbox/exec.js';
+import { policyFromConfig } from '../../sandbox/policy.js';
 import { ProgressPrinter, type ProgressView } from '../progress-view.js';
 
 interface IngestFlags {
@@ -53,6 +55,8 @@ export function registerIngest(program: Command): void {
       let arch = flags.arch === undefined ? hostArch() : normalizeArch(flags.arch);
       const mirrors = { ...parseMirrorArgs(config.mirrors), ...parseMirrorArgs(flags.mirror) };
       const catalog = loadCatalog(config.catalogFile);
+      // decompressors, pahole, the DWARF helper and bpftool run under the configured sandbox
+      const runner = new ToolRunner(policyFromConfig(config));
       let release = checkRelease(releaseArg);
       let alsoTry: string[] = [];
       if (release === 'auto' && !flags.list) {
@@ -68,7 +72,7 @@ export function registerIngest(program: Command): void {
         arch = found.arch;
       }
       if (flags.list) {
-        for (const c of await listPackages({ release, arch, mirrors, catalog })) {
+        for (const c of await listPackages({ release, arch, mirrors, catalog, runner })) {
           const size = c.size ? `${(c.size / 1024 / 1024).toFixed(1)} MB` : '?';
           process.stdout.write(
             `${c.ver}\t${c.pkg.name} ${c.pkg.version}${c.pkg.release ? `-${c.pkg.release}` : ''}\t${size}\n`,
@@ -85,7 +89,12 @@ export function registerIngest(program: Command): void {
       const result = await withInterrupt((signal) => {
         const view = new ProgressPrinter(process.stderr);
         return runIngest(
-          { hive: config.hive, catalog, logger: createLogger(process.env.SURFHIVE_LOG_LEVEL ?? 'warn') },
+          {
+            hive: config.hive,
+            catalog,
+            runner,
+            logger: createLogger(process.env.SURFHIVE_LOG_LEVEL ?? 'warn'),
+          },
           {
             id: 'cli',
             attempt: 1,

@@ -59,7 +59,8 @@ export async function serve(
   if (!opts.clusterWorker) await recoverHiveAtStart(config, logger);
   const app = await buildApp({ config, logger, clusterWorker: opts.clusterWorker });
   await app.ready();
-  if (!opts.clusterWorker) await ensureFirstKernel(config, logger, app.surfhive.registry);
+  if (!opts.clusterWorker)
+    await ensureFirstKernel(config, logger, app.surfhive.runner, app.surfhive.registry);
   await app.listen({ port: config.port, host: config.host });
   installShutdown(app, logger, config.shutdownDeadlineMs);
   return app;
