@@ -66,11 +66,15 @@ export function streamInDocker(
   let startError: Error | undefined;
   let container: Docker.Container | undefined;
   let over = false;
+  let socket: Duplex | undefined;
 
+  // The engine records the exit only once it has handed over all output: a killed tool's attach
+  // socket is dropped, not left waiting for a reader.
   const kill = () => {
     if (killed || over) return;
     killed = true;
     container?.kill().catch(() => undefined);
+    socket?.destroy();
   };
   const timer = setTimeout(() => {
     timedOut = true;
@@ -110,14 +114,19 @@ export function streamInDocker(
     await handOverWritableBinds(spec, create.User);
     container = await dockerEngine().createContainer(create);
     if (killed) throw new SurfhiveError('TOOL_FAILED', `${cmd} was stopped before it started`);
-    const socket = (await container.attach({
+    socket = (await container.attach({
       stream: true,
       stdin: true,
       stdout: true,
       stderr: true,
       hijack: true,
     })) as Duplex;
+    if (killed) socket.destroy();
     socket.on('error', (err) => demux.destroy(err));
+    // a dropped socket ends the output too: the exit status then tells what happened
+    socket.on('close', () => {
+      if (!demux.writableEnded && !demux.destroyed) demux.end();
+    });
     socket.pipe(demux);
     stdin.pipe(socket);
     await container.start();
