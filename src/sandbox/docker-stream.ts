@@ -121,7 +121,6 @@ export function streamInDocker(
       stderr: true,
       hijack: true,
     })) as Duplex;
-    if (killed) socket.destroy();
     socket.on('error', (err) => demux.destroy(err));
     // a dropped socket ends the output too: the exit status then tells what happened
     socket.on('close', () => {
@@ -129,6 +128,7 @@ export function streamInDocker(
     });
     socket.pipe(demux);
     stdin.pipe(socket);
+    if (killed) throw new SurfhiveError('TOOL_FAILED', `${cmd} was stopped before it started`);
     await container.start();
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     return {
@@ -143,7 +143,8 @@ export function streamInDocker(
   run().then(
     (r) => finish(r),
     (err: Error) => {
-      startError = err;
+      // stopped (timeout, abort) before it ran: that, not the engine, is the reason
+      if (!killed) startError = err;
       finish({ code: null, signal: null, stderr, timedOut, truncated });
       if (!stdout.destroyed)
         stdout.destroy(failure({ code: null, signal: null, stderr, timedOut, truncated }));
