@@ -6,6 +6,10 @@
 #   /lbc/include/lbc.h, /lbc/include/bpf/ (libbpf's BPF headers),
 #   /lbc/static/{lib,runtime}/ (PIC libbpf, libelf, zlib, the loader runtime),
 # and clang/gcc on PATH. Only /job and /lbc/include/vmlinux.h are bound in per job.
+# The same image confines every other tool that reads untrusted input (SURFHIVE_SANDBOX=docker is
+# one policy for all of them): pahole (dwarves) and the DWARF helper at /lbc/bin/dwfuncs for
+# uploaded modules (`ko`) and builds, bpftool for vmlinux.h, and xz/zstd/bzip2 for ingest,
+# each with only its input bound in.
 # Debian 12 like the worker image: clang's resource directory is the same path in both.
 
 FROM debian:12-slim AS static
@@ -23,17 +27,29 @@ COPY native ./native
 COPY scripts ./scripts
 RUN bash scripts/build-static-libs.sh "$TARGET_ARCH"
 
+# The DWARF helper, built against the final image's own libdw (same Debian release).
+FROM debian:12-slim AS dwfuncs
+ENV DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc make libc6-dev libdw-dev libelf-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY native/dwfuncs ./native/dwfuncs
+RUN make -C native/dwfuncs OUT=/src/out && test -x /src/out/dwfuncs
+
 FROM debian:12-slim
 ARG TARGET_ARCH=x86_64
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends clang llvm lld gcc libc6-dev binutils \
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+      dwarves bpftool libdw1 libelf1 xz-utils zstd bzip2 \
  && rm -rf /var/lib/apt/lists/*
 COPY native/lbc/lbc.h /lbc/include/lbc.h
 COPY --from=static /src/out/static/${TARGET_ARCH}/include/bpf /lbc/include/bpf
 COPY --from=static /src/out/static/${TARGET_ARCH}/lib /lbc/static/lib
 COPY --from=static /src/out/static/${TARGET_ARCH}/runtime /lbc/static/runtime
+COPY --from=dwfuncs /src/out/dwfuncs /lbc/bin/dwfuncs
 # Mount points for the per-job binds (the root file system is read-only at run time).
 RUN touch /lbc/include/vmlinux.h \
  && mkdir -p /job \

@@ -68,6 +68,8 @@ export interface SurfhiveServices {
   /** The live /lbc command table: entries set here before or after listen are used. */
   lbcCommands: LbcCommandTable;
   compile: CompileService;
+  /** The one runner of external tools, its sandbox policy from the configuration. */
+  runner: ToolRunner;
 }
 
 declare module 'fastify' {
@@ -118,9 +120,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const registry = new HiveRegistry(config.hive, { ...opts.registryOptions, logger });
   const catalog = loadCatalog(config.catalogFile);
   const mirrors = parseMirrorArgs(config.mirrors);
+  // The sandbox policy of every tool that reads untrusted input, chosen here once.
+  const runner = new ToolRunner(policyFromConfig(config));
   // kernel builds run in builder processes: pahole, the DWARF walk and SQLite stay off this event loop
-  const builder = new BuildProcesses({ deadlineMs: config.buildTimeoutMs, logger });
+  const builder = new BuildProcesses({ deadlineMs: config.buildTimeoutMs, logger, policy: runner.policy });
   const ingest = await ingestQueue(config, config.hive, logger, {
+    runner,
     catalog,
     mirrors,
     builder,
@@ -138,8 +143,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     events: metrics.lookupEvents,
     onMissingKernel,
   });
-  // The sandbox policy of every tool that reads untrusted input, chosen here once.
-  const runner = new ToolRunner(policyFromConfig(config));
   const compile = await wireCompile(config, registry, runner, logger, onMissingKernel, {
     observer: jobs.compile,
     onCacheLookup: jobs.compileCacheLookup,
@@ -175,7 +178,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       config.compileAuth === 'token' ? compileNeedsTokenCommand('o') : compileCommand(compile.service, 'o'),
     ...opts.lbcCommands,
   };
-  app.decorate('surfhive', { config, registry, lookup, metrics, lbcCommands, compile: compile.service });
+  app.decorate('surfhive', {
+    config,
+    registry,
+    lookup,
+    metrics,
+    lbcCommands,
+    compile: compile.service,
+    runner,
+  });
 
   installErrorHandling(app);
   const jsonShape = { maxDepth: config.jsonMaxDepth, maxItems: config.jsonMaxItems };
@@ -264,6 +275,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         limit: config.uploadLimit,
         builder,
         logger,
+        runner,
       }),
     { prefix: '/api/v1' },
   );

@@ -1,23 +1,27 @@
 #!/usr/bin/env node
 // Abuse benchmark (issue 12): for DURATION seconds several hostile clients attack a real
 // `surfhive serve` (defaults, this machine's kernel, loopback) while one well-behaved client runs
-// struct lookups and small compiles. Prints the good client's lookup and compile p50/p99 and
-// failures, the server's peak RSS, and each attack's answer times against its deadline.
-// Same-run baseline: the good client alone, before the attackers start.
-// usage: node bench/abuse/run.mjs [--duration 30] [--baseline 10]
+// struct lookups and small compiles. The server, the good client and every attacker are processes
+// of their own: the good client's latency holds no attacker's event-loop work.
+// Prints the good client's lookup and compile p50/p99 and failures, the server's peak RSS, and
+// each attack class's answer times against its deadline.
+// Same-run baseline: the good client alone against the same server, before the attackers start.
+// usage: node bench/abuse/run.mjs [--duration 30] [--baseline 10] [--per-class 1]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { arch, args, cli, fmt, localHive, machineLine, pct, ver } from '../lib/common.mjs';
+import { attacks } from './client.mjs';
 
+const here = path.dirname(fileURLToPath(import.meta.url));
 const DURATION = Number(args.duration ?? 30) * 1000;
 const BASELINE = Number(args.baseline ?? 10) * 1000;
-/** Legacy clients give up after 30 s: the bound every compile-path answer must meet. */
-const CLIENT_PATIENCE = 30_000;
+const PER_CLASS = Number(args['per-class'] ?? 1);
 
 console.log(machineLine());
+console.log('note: the machine may be shared with other work; latency figures are only as quiet as its load');
 const hive = localHive('surfhive-bench-abuse-');
 const port = 20000 + Math.floor(Math.random() * 20000);
 const base = `http://127.0.0.1:${port}`;
@@ -41,145 +45,46 @@ const levels = Array.from({ length: 12 }, (_, i) =>
 );
 writeFileSync(path.join(scratch, 'nest.c'), `${levels.join('\n')}\nstruct n11 *keep;\n`);
 execFileSync('gcc', ['-g', '-c', '-o', path.join(scratch, 'nest.ko'), path.join(scratch, 'nest.c')]);
-const nestKo = readFileSync(path.join(scratch, 'nest.ko')).toString('base64');
-const bigFile = execFileSync('sh', ['-c', 'ls -S /usr/lib/x86_64-linux-gnu/*.so* | head -1'])
-  .toString()
-  .trim();
-
-const NESTED = Buffer.from('['.repeat(6 << 20));
-const lbc = (items, headers = {}) => ({
-  url: `${base}/lbc`,
-  init: { method: 'POST', body: JSON.stringify(items), headers },
-});
-const source = (n) =>
-  `#include "lbc.h"\nSEC("tracepoint/syscalls/sys_enter_getpid") int p${n}(void *ctx) { return 0; }\nchar _license[] SEC("license") = "GPL";\n`;
-
-/** Each attack: what it sends, and the deadline its answer must meet. */
-const ATTACKS = {
-  'incbin-large-file': {
-    deadline: CLIENT_PATIENCE,
-    req: (n) =>
-      lbc([{ cmd: 'obj', ver, arch, env: '', code: `asm(".incbin \\"${bigFile}\\"");\n/* ${n} */\n` }]),
-  },
-  'incbin-dev-zero-so': {
-    deadline: CLIENT_PATIENCE,
-    req: (n) =>
-      lbc([{ cmd: 'c', ver, arch, env: '', code: `asm(".incbin \\"/dev/zero\\"");\n/* ${n} */\n` }]),
-  },
-  'nested-json-6MB': {
-    deadline: 2_000,
-    req: () => ({ url: `${base}/lbc`, init: { method: 'POST', body: NESTED } }),
-  },
-  'sixteen-obj-spelled': {
-    deadline: CLIENT_PATIENCE,
-    req: (n) => ({
-      url: `${base}/lbc`,
-      init: {
-        method: 'POST',
-        body: `[${Array.from({ length: 16 }, (_, i) => `{"cmd":"\\u006fbj","ver":"${ver}","arch":"${arch}","code":"int v${n}_${i};"}`).join(',')}]`,
-      },
-    }),
-  },
-  'ko-nested-structs': {
-    deadline: CLIENT_PATIENCE,
-    req: () => lbc([{ cmd: 'ko', ver, arch, kos: { 'nest.ko': nestKo } }]),
-  },
-  'bootstrap-evil-host': {
-    deadline: 2_000,
-    // fetch() drops a Host header it is given, so this one goes over a plain http.get.
-    req: () => ({
-      raw: { path: '/api/v1/surftrace?kernel=auto&e=p%20wake_up_new_task', host: "evil.example';rm -rf /" },
-    }),
-  },
+const setup = {
+  base,
+  ver,
+  arch,
+  nestKo: readFileSync(path.join(scratch, 'nest.ko')).toString('base64'),
+  bigFile: execFileSync('sh', ['-c', 'ls -S /usr/lib/x86_64-linux-gnu/*.so* | head -1']).toString().trim(),
 };
 
-function rawGet({ path: p, host }) {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: p, headers: { host } }, (res) => {
-      let text = '';
-      res.on('data', (c) => {
-        text += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode, text }));
+/** Runs one client process; resolves with the JSON it printed. */
+const children = new Set();
+function client(script, extra) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [path.join(here, script), JSON.stringify({ ...setup, ...extra })], {
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    req.on('error', (err) => resolve({ status: 0, text: String(err) }));
+    children.add(child);
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    child.on('exit', (code) => {
+      children.delete(child);
+      if (code === 0) resolve(JSON.parse(out.trim().split('\n').at(-1)));
+      else reject(new Error(`${script} exited ${code}`));
+    });
   });
 }
 
-async function timed(url, init, raw) {
-  const t0 = performance.now();
-  if (raw) {
-    const r = await rawGet(raw);
-    return { ...r, ms: performance.now() - t0 };
-  }
+const serverRss = () => {
   try {
-    const r = await fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
-    const text = await r.text();
-    return { ms: performance.now() - t0, status: r.status, text };
-  } catch (err) {
-    return { ms: performance.now() - t0, status: 0, text: String(err) };
+    const s = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+    return {
+      hwm: Number(/VmHWM:\s+(\d+) kB/.exec(s)?.[1] ?? 0) * 1024,
+      rss: Number(/VmRSS:\s+(\d+) kB/.exec(s)?.[1] ?? 0) * 1024,
+    };
+  } catch {
+    return { hwm: 0, rss: 0 };
   }
-}
-
-let peakRss = 0;
-const rssTimer = setInterval(() => {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'));
-    if (m) peakRss = Math.max(peakRss, Number(m[1]) * 1024);
-  } catch {}
-}, 500);
-
-const STRUCTS = ['task_struct', 'sk_buff', 'file', 'inode', 'mm_struct', 'net_device'];
-/** The well-behaved client: lookups back to back, a small unique compile every 3 s. */
-async function goodClient(ms, tag) {
-  const out = { lookups: [], compiles: [], failures: [] };
-  const end = performance.now() + ms;
-  let n = 0;
-  const compiles = (async () => {
-    while (performance.now() < end) {
-      const { url, init } = lbc([
-        { cmd: 'obj', ver, arch, env: '', code: source(`${tag}${n++}${Date.now()}`) },
-      ]);
-      const r = await timed(url, init);
-      const ok = r.status === 200 && JSON.parse(r.text).res?.[0]?.log === 'ok.';
-      if (ok) out.compiles.push(r.ms);
-      else out.failures.push(`compile ${r.status} ${r.text.slice(0, 160)}`);
-      await new Promise((res) => setTimeout(res, 3_000));
-    }
-  })();
-  while (performance.now() < end) {
-    const { url, init } = lbc([
-      { cmd: 'struct', ver, arch, struct: `struct ${STRUCTS[n++ % STRUCTS.length]}` },
-    ]);
-    const r = await timed(url, init);
-    const ok = r.status === 200 && JSON.parse(r.text).res?.[0]?.log === 'ok.';
-    if (ok) out.lookups.push(r.ms);
-    else out.failures.push(`lookup ${r.status} ${r.text.slice(0, 160)}`);
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  await compiles;
-  return out;
-}
-
-async function attacker(name, ms) {
-  const a = ATTACKS[name];
-  const times = [];
-  const statuses = new Map();
-  const end = performance.now() + ms;
-  let n = 0;
-  while (performance.now() < end) {
-    const { url, init, raw } = a.req(`${process.pid}-${n++}`);
-    const r = await timed(url, init, raw);
-    times.push(r.ms);
-    let label = String(r.status);
-    try {
-      const log = JSON.parse(r.text).res?.[0]?.log ?? JSON.parse(r.text).code;
-      if (log) label += ` ${String(log).slice(0, 50)}`;
-    } catch {}
-    statuses.set(label, (statuses.get(label) ?? 0) + 1);
-  }
-  return { name, times, statuses, deadline: a.deadline };
-}
+};
+const mib = (b) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
 
 const report = (label, r) => {
   console.log(
@@ -196,24 +101,56 @@ try {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  report('baseline (good client alone)', await goodClient(BASELINE, 'b'));
-  const attackers = Object.keys(ATTACKS).map((name) => attacker(name, DURATION));
-  const good = await goodClient(DURATION, 'g');
-  report(`under attack (${Object.keys(ATTACKS).length} attacking clients, ${DURATION / 1000} s)`, good);
-  for (const a of await Promise.all(attackers)) {
+  const baseline = await client('good-client.mjs', { ms: BASELINE, tag: 'b' });
+  report(`baseline (good client alone, own process, ${BASELINE / 1000} s)`, baseline);
+  console.log(`server peak RSS after the baseline: ${mib(serverRss().hwm)}`);
+
+  const names = Object.keys(attacks(setup));
+  const attackers = names.flatMap((attack) =>
+    Array.from({ length: PER_CLASS }, () => client('attacker.mjs', { attack, ms: DURATION })),
+  );
+  const good = await client('good-client.mjs', { ms: DURATION, tag: 'g' });
+  const results = await Promise.all(attackers);
+  report(
+    `under attack (${attackers.length} attacker processes, ${names.length} classes, ${DURATION / 1000} s)`,
+    good,
+  );
+  const byClass = new Map();
+  for (const r of results) {
+    const c = byClass.get(r.name) ?? { times: [], statuses: {}, deadline: r.deadline };
+    c.times.push(...r.times);
+    for (const [k, v] of Object.entries(r.statuses)) c.statuses[k] = (c.statuses[k] ?? 0) + v;
+    byClass.set(r.name, c);
+  }
+  let allMet = true;
+  for (const [name, a] of byClass) {
     const worst = Math.max(...a.times);
+    allMet &&= worst <= a.deadline;
     console.log(
-      `attack ${a.name}: ${a.times.length} answered, p50 ${fmt(pct(a.times, 50))}, max ${fmt(worst)} ` +
+      `attack ${name}: ${a.times.length} answered, p50 ${fmt(pct(a.times, 50))}, max ${fmt(worst)} ` +
         `(deadline ${a.deadline} ms: ${worst <= a.deadline ? 'met' : 'MISSED'}); ` +
-        [...a.statuses].map(([k, v]) => `${v}× ${k}`).join('; '),
+        Object.entries(a.statuses)
+          .map(([k, v]) => `${v}× ${k}`)
+          .join('; '),
     );
   }
-  console.log(`server peak RSS: ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
+  const peak = serverRss().hwm;
+  console.log(`server peak RSS: ${mib(peak)}`);
   console.log(
-    `targets: lookup p99 <= 50 ms, 0 failed good requests, peak RSS <= 1024 MiB, every attack within its deadline`,
+    `load average at end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const p99 = pct(good.lookups, 99);
+  console.log(
+    `targets: lookup p99 <= 50 ms (${fmt(p99)}: ${p99 <= 50 ? 'met' : 'MISSED'}), ` +
+      `0 failed good requests (${good.failures.length}: ${good.failures.length === 0 ? 'met' : 'MISSED'}), ` +
+      `peak RSS <= 1024 MiB (${mib(peak)}: ${peak <= 1024 ** 3 ? 'met' : 'MISSED'}), ` +
+      `every attack within its deadline (${allMet ? 'met' : 'MISSED'})`,
   );
 } finally {
-  clearInterval(rssTimer);
+  for (const c of children) c.kill('SIGKILL');
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
   rmSync(hive, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { recoverHive } from '../hive/publish.js';
 import { HiveRegistry } from '../hive/registry.js';
 import { buildLocalKernel } from '../indexer/local-kernel.js';
 import type { Logger } from '../log/logger.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 
 /** Rolls back publications a crash interrupted; before any server process reads the hive. */
 export async function recoverHiveAtStart(config: Config, logger: Logger): Promise<void> {
@@ -19,13 +20,14 @@ export async function recoverHiveAtStart(config: Config, logger: Logger): Promis
 export async function ensureFirstKernel(
   config: Config,
   logger: Logger,
+  runner: ToolRunner,
   registry?: HiveRegistry,
 ): Promise<void> {
   if (!registry) {
     const own = new HiveRegistry(config.hive, { watch: false, pollMs: 0, logger });
     try {
       await own.start();
-      await ensureFirstKernel(config, logger, own);
+      await ensureFirstKernel(config, logger, runner, own);
     } finally {
       own.close();
     }
@@ -33,7 +35,7 @@ export async function ensureFirstKernel(
   }
   if (registry.list({}).length > 0) return;
   try {
-    const result = await buildLocalKernel({ hive: config.hive, logger });
+    const result = await buildLocalKernel({ hive: config.hive, logger, tools: { runner } });
     logger.info({ kernel: result.key }, 'empty hive: published this machine’s kernel');
     await registry.refresh();
   } catch (err) {

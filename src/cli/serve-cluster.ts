@@ -2,6 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { serveClusterMetrics } from '../api/cluster-metrics.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
+import { ToolRunner } from '../sandbox/exec.js';
+import { policyFromConfig } from '../sandbox/policy.js';
 import { ensureFirstKernel, recoverHiveAtStart } from './hive-start.js';
 
 /** A worker that dies after serving is replaced after this pause (a crash loop stays slow). */
@@ -18,7 +20,7 @@ const RESTART_DELAY_MS = 1_000;
  */
 export async function serveCluster(config: Config, logger: Logger): Promise<void> {
   await recoverHiveAtStart(config, logger);
-  await ensureFirstKernel(config, logger);
+  await ensureFirstKernel(config, logger, new ToolRunner(policyFromConfig(config)));
   // Workers accept from the shared socket themselves: with round-robin the primary would accept
   // every connection and pass it on, a cost per connection that one-request-per-connection
   // clients pay in full.

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/codes.js';
 import type { Arch } from '../hive/names.js';
-import { ToolRunner } from '../sandbox/exec.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 import { CompileBudget } from './compile-budget.js';
 import { checkFlags } from './flags.js';
 import { ARTIFACT_NAMES, CompileFailure, SOURCE_NAME } from './outcome.js';
@@ -21,8 +21,8 @@ export interface CompileObjectInput {
   /** An empty scratch directory owned by this job. */
   jobDir: string;
   toolchain?: LbcToolchain;
-  /** The process's tool runner (its sandbox policy); default bubblewrap. */
-  runner?: ToolRunner;
+  /** The process's tool runner (its sandbox policy, from the configuration). */
+  runner: ToolRunner;
   /** The job's deadline and limits; default a fresh budget with the default limits. */
   budget?: CompileBudget;
   /** Steps of the job running beside this one. */
@@ -57,7 +57,7 @@ export async function compileObject(input: CompileObjectInput): Promise<CompileO
       flags,
       input: SOURCE_NAME,
       output: ARTIFACT_NAMES.o,
-      runner: input.runner ?? new ToolRunner({ kind: 'bwrap' }),
+      runner: input.runner,
       budget: input.budget ?? new CompileBudget(),
       share: input.share,
     },

@@ -1,5 +1,5 @@
 import type { Arch } from '../hive/names.js';
-import { ToolRunner } from '../sandbox/exec.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 import { CompileBudget } from './compile-budget.js';
 import { compileObject } from './compile-object.js';
 import { type LbcDescriptor, makeDescriptor } from './descriptor.js';
@@ -21,8 +21,8 @@ export interface CompileSharedInput {
   vmlinuxH: string;
   jobDir: string;
   toolchain?: LbcToolchain;
-  /** The process's tool runner (its sandbox policy); default bubblewrap. */
-  runner?: ToolRunner;
+  /** The process's tool runner (its sandbox policy, from the configuration). */
+  runner: ToolRunner;
   /** One deadline and memory budget for every step; default a fresh budget with the default limits. */
   budget?: CompileBudget;
   /** Precompiled lbc.h headers for both clang runs, when one fits. */
@@ -46,7 +46,7 @@ export interface CompileSharedResult {
 export async function compileSharedObject(input: CompileSharedInput): Promise<CompileSharedResult> {
   const flags = parseCompileFlags(input.env);
   const toolchain = input.toolchain ?? lbcToolchain(input.arch);
-  const runner = input.runner ?? new ToolRunner({ kind: 'bwrap' });
+  const { runner } = input;
   const budget = input.budget ?? new CompileBudget();
   const common = { vmlinuxH: input.vmlinuxH, arch: input.arch, jobDir: input.jobDir, toolchain };
   const maps = findLbcMaps(input.source);

@@ -2,7 +2,7 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/codes.js';
 import type { Arch } from '../hive/names.js';
-import { ToolRunner } from '../sandbox/exec.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 import { CompileBudget, hitFileSizeLimit } from './compile-budget.js';
 import type { LbcDescriptor } from './descriptor.js';
 import { jobConfinement, SANDBOX_STATIC, scrubPaths } from './job-sandbox.js';
@@ -51,7 +51,7 @@ export interface LinkInput {
   arch: Arch;
   jobDir: string;
   toolchain?: LbcToolchain;
-  runner?: ToolRunner;
+  runner: ToolRunner;
   /** The job's deadline and limits (the link takes what is left). */
   budget?: CompileBudget;
 }
@@ -95,7 +95,7 @@ export async function linkSharedObject(input: LinkInput): Promise<LinkResult> {
     '-static-libgcc',
   ];
   const budget = input.budget ?? new CompileBudget();
-  const runner = input.runner ?? new ToolRunner({ kind: 'bwrap' });
+  const { runner } = input;
   const res = await runner.run(tc.cc, args, {
     confine: jobConfinement(input.jobDir, [{ source: tc.staticDir, dest: STATIC, toolchain: true }], tc.arch),
     timeoutMs: budget.remainingMs(),

@@ -1,6 +1,8 @@
 import { isSurfhiveError } from '../errors/codes.js';
 import { createLogger } from '../log/logger.js';
-import { BWRAP_TOOLS, type ToolUse } from '../sandbox/tool-use.js';
+import { ToolRunner } from '../sandbox/exec.js';
+import type { SandboxPolicy } from '../sandbox/policy.js';
+import type { ToolUse } from '../sandbox/tool-use.js';
 import type { FromBuilder, IndexerTask, ToBuilder } from './build-messages.js';
 import { addModuleToKernel } from './module-add.js';
 import { buildKernel, buildKernelLocked } from './pipeline.js';
@@ -12,10 +14,11 @@ import { buildKernel, buildKernelLocked } from './pipeline.js';
  */
 const controller = new AbortController();
 
-async function run(task: IndexerTask, deadline: number, logLevel: string) {
+async function run(task: IndexerTask, deadline: number, logLevel: string, policy: SandboxPolicy) {
   const logger = createLogger(logLevel).child({ builder: process.pid });
   const tools: ToolUse = {
-    runner: BWRAP_TOOLS.runner,
+    // the server's policy, sent along: a runner object cannot cross the process boundary
+    runner: new ToolRunner(policy),
     signal: controller.signal,
     deadline: performance.now() + (deadline - Date.now()),
   };
@@ -42,7 +45,7 @@ process.on('message', (msg: ToBuilder) => {
     controller.abort();
     return;
   }
-  run(msg.task, msg.deadline, msg.logLevel).then(
+  run(msg.task, msg.deadline, msg.logLevel, msg.policy).then(
     (result) => reply({ type: 'done', result }),
     (err: unknown) => {
       if (isSurfhiveError(err)) return reply({ type: 'failed', kind: err.kind, message: err.message });

@@ -1,5 +1,6 @@
 import type { ErrorName } from '../errors/codes.js';
 import type { KernelKey } from '../hive/layout.js';
+import type { SandboxPolicy } from '../sandbox/policy.js';
 import type { BuildResult } from './pipeline.js';
 
 /** One kernel to build from a file (the serializable part of `BuildKernelOptions`). */
@@ -42,7 +43,7 @@ export type IndexerResult<T extends IndexerTask> = T extends { op: 'build' } ? B
 
 /** Parent → builder process. */
 export type ToBuilder =
-  | { type: 'run'; task: IndexerTask; deadline: number; logLevel: string }
+  | { type: 'run'; task: IndexerTask; deadline: number; logLevel: string; policy: SandboxPolicy }
   | { type: 'abort' };
 
 /** Builder process → parent: the one reply, then the process exits. */

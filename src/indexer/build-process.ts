@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { isSurfhiveError, SurfhiveError } from '../errors/codes.js';
 import { recoverHive } from '../hive/publish.js';
 import type { Logger } from '../log/logger.js';
-import { BWRAP_TOOLS } from '../sandbox/tool-use.js';
+import type { ToolRunner } from '../sandbox/exec.js';
+import type { SandboxPolicy } from '../sandbox/policy.js';
 import type {
   BuildJob,
   FromBuilder,
@@ -23,8 +24,8 @@ export interface KernelBuilder {
 }
 
 /** Builds in the calling process: for the CLI, whose event loop serves no one else. */
-export function inProcessBuilder(logger: Logger): KernelBuilder {
-  const toolsFor = (signal?: AbortSignal) => (signal ? { runner: BWRAP_TOOLS.runner, signal } : undefined);
+export function inProcessBuilder(logger: Logger, runner: ToolRunner): KernelBuilder {
+  const toolsFor = (signal?: AbortSignal) => ({ runner, signal });
   return {
     build: ({ lockHeld, force, ...job }, signal) =>
       lockHeld
@@ -38,6 +39,8 @@ export interface BuildProcessOptions {
   /** Wall-clock time of one task, ms; past it the task is stopped and fails with TOOL_TIMEOUT. */
   deadlineMs: number;
   logger: Logger;
+  /** The server's sandbox policy: every tool of a build runs under it. */
+  policy: SandboxPolicy;
   /** Heap of one builder process, MiB (default: Node's). */
   heapMb?: number;
   /** After an abort, how long the process has to stop its tools before it is killed. Default 2 s. */
@@ -167,6 +170,7 @@ export class BuildProcesses implements KernelBuilder {
         task,
         deadline: Date.now() + deadlineMs,
         logLevel: logger.level,
+        policy: this.opts.policy,
       });
     });
   }

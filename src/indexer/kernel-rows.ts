@@ -22,7 +22,8 @@ export interface KernelRowsInput {
   modulesDir?: string | undefined;
   workDir: string;
   logger: Logger;
-  tools?: ToolUse | undefined;
+  /** The process's runner (pahole, the DWARF helper, module decompressors) and the job's deadline. */
+  tools: ToolUse;
 }
 
 /**

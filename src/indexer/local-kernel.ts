@@ -5,6 +5,7 @@ import { buildIdOfRunningKernel } from '../buildid/elf-notes.js';
 import { SurfhiveError } from '../errors/codes.js';
 import { checkVer, normalizeArch } from '../hive/names.js';
 import type { Logger } from '../log/logger.js';
+import type { ToolUse } from '../sandbox/tool-use.js';
 import { type BuildResult, buildKernel } from './pipeline.js';
 
 export const LOCAL_BTF = '/sys/kernel/btf/vmlinux';
@@ -18,6 +19,8 @@ export async function buildLocalKernel(opts: {
   btfFile?: string;
   /** The running kernel's notes (its build id); by default /sys/kernel/notes when the BTF is the running kernel's. */
   notesFile?: string;
+  /** The process's runner (bpftool runs under it). */
+  tools: ToolUse;
 }): Promise<BuildResult> {
   const input = opts.btfFile ?? LOCAL_BTF;
   if (!existsSync(input)) {
@@ -32,6 +35,7 @@ export async function buildLocalKernel(opts: {
     keepVmlinux: false,
     force: opts.force ?? false,
     logger: opts.logger,
+    tools: opts.tools,
     extraMeta: { ...(await hostOsMeta()), ...(buildId ? { build_id: buildId } : {}) },
   });
 }

@@ -33,7 +33,7 @@ const sameModule = (a: string, b: string) => a.replaceAll('-', '_') === b.replac
  * are rewritten in a staging copy and published atomically.
  */
 export async function addModuleToKernel(
-  opts: ModuleJob & { logger: Logger; tools?: ToolUse | undefined },
+  opts: ModuleJob & { logger: Logger; tools: ToolUse },
 ): Promise<ModuleAddResult> {
   const { hive, key, logger } = opts;
   const name = checkModuleName(opts.name);

@@ -29,7 +29,7 @@ export async function moduleRows(
   base: BaseBtf | undefined,
   workDir: string,
   skipStructNames: Set<string>,
-  tools?: ToolUse,
+  tools: ToolUse,
   maxMemberVisits?: number,
 ): Promise<KernelRows> {
   const names = new Set((await readElfSectionsFromFile(mod.elfPath)).map((s) => s.name));
@@ -76,7 +76,7 @@ export function mergeRows(rows: KernelRows, more: KernelRows): void {
 
 export async function addModuleRows(
   rows: KernelRows,
-  opts: { modulesDir: string; base: BaseBtf; workDir: string; logger: Logger; tools?: ToolUse | undefined },
+  opts: { modulesDir: string; base: BaseBtf; workDir: string; logger: Logger; tools: ToolUse },
 ): Promise<void> {
   const modWork = path.join(opts.workDir, 'modules');
   await mkdir(modWork, { recursive: true });

@@ -41,8 +41,8 @@ export interface ModulesDbOptions {
   kernelBtfFile?: string | undefined;
   /** The kernel's BTF already parsed (a long-lived builder parses it once per kernel). */
   base?: BaseBtf | undefined;
-  /** The runner and deadline of pahole, the DWARF helper and decompressors; default bubblewrap. */
-  tools?: ToolUse;
+  /** The runner and deadline of pahole, the DWARF helper and decompressors. */
+  tools: ToolUse;
   /** Member rows the modules may produce in all (an upload's budget). */
   maxMemberRows?: number;
   /** Largest decompressed module. Default 256 MiB. */

@@ -9,7 +9,6 @@ import { sha256File } from '../hive/same-content.js';
 import { readKernelMeta, writeKernelDb } from '../kernel-db/db-file.js';
 import type { FuncRow, KernelRows } from '../kernel-db/rows.js';
 import type { Logger } from '../log/logger.js';
-import { runToolOk } from '../sandbox/exec.js';
 import { type ToolUse, toolTimeout } from '../sandbox/tool-use.js';
 import { detectInputKind, type InputKind } from './input-kind.js';
 import { kernelRowsFromInput } from './kernel-rows.js';
@@ -22,10 +21,10 @@ export interface BuildKernelOptions {
   modulesDir?: string | undefined;
   keepVmlinux: boolean;
   logger: Logger;
+  /** The process's runner (its configured sandbox) and the job's deadline: every tool of the build runs under it. */
+  tools: ToolUse;
   /** Recorded in the database's meta (the build id of a raw-BTF input, the host's OS for `--local`). */
   extraMeta?: Record<string, string>;
-  /** The runner, deadline and abort signal of pahole, the DWARF helper and bpftool (default: bubblewrap, no deadline). */
-  tools?: ToolUse;
 }
 
 export interface BuildStats {
@@ -41,6 +40,10 @@ export interface BuildResult {
   /** Writing the artifacts and the atomic rename into the hive, ms (when published). */
   publishMs?: number;
 }
+
+const BPFTOOL_TIMEOUT_MS = 120_000;
+/** vmlinux.h of a real kernel is a few MB (Debian 6.1: 3.4 MB); past this the BTF is not a kernel's. */
+const MAX_HEADER_BYTES = 256 * 1024 * 1024;
 
 /**
  * The one "already published" rule. With `inputSha256` (a build from a given file): that
@@ -138,7 +141,7 @@ async function writeArtifacts(
   key: KernelKey,
   rows: KernelRows,
   rawBtf: Buffer,
-  tools: ToolUse | undefined,
+  tools: ToolUse,
   meta: Record<string, string>,
 ): Promise<Partial<Record<ArtifactKind, string>>> {
   const files = {
@@ -148,12 +151,17 @@ async function writeArtifacts(
     funcs: path.join(txDir, 'funcs.tsv'),
   };
   await writeFile(files.btf, wrapBtfInElf(rawBtf, key.arch));
-  await runToolOk('bpftool', ['btf', 'dump', 'file', files.btf, 'format', 'c'], {
-    timeoutMs: tools ? toolTimeout(tools, 120_000) : 120_000,
-    signal: tools?.signal,
+  // bpftool reads the BTF (from a download or an upload) confined: it sees that one file, read-only,
+  // and its header streams out to a host-side file.
+  const dump = await tools.runner.runOk('bpftool', ['btf', 'dump', 'file', files.btf, 'format', 'c'], {
+    timeoutMs: toolTimeout(tools, BPFTOOL_TIMEOUT_MS),
+    signal: tools.signal,
     stdoutFile: files.head,
-    cwd: txDir,
+    maxOutputBytes: MAX_HEADER_BYTES,
+    confine: { mounts: [{ source: files.btf, dest: files.btf }], chdir: '/' },
   });
+  if (dump.truncated)
+    throw new SurfhiveError('BAD_BTF', 'the BTF dumps to a header larger than any kernel has');
   writeKernelDb(files.db, rows, {
     ...meta,
     arch: key.arch,

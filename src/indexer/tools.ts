@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runTool } from '../sandbox/exec.js';
-import { BWRAP_TOOLS, type ToolUse, toolTimeout } from '../sandbox/tool-use.js';
+import { type ToolUse, toolTimeout } from '../sandbox/tool-use.js';
 import { packageRoot } from '../util/package-root.js';
 
 let cached: Promise<Record<string, string>> | undefined;
@@ -38,8 +38,8 @@ const PAHOLE_TIMEOUT_MS = 20 * 60_000;
 export async function encodeBtfFromDwarf(
   elf: string,
   outFile: string,
-  baseBtf?: string,
-  tools: ToolUse = BWRAP_TOOLS,
+  baseBtf: string | undefined,
+  tools: ToolUse,
 ): Promise<Buffer> {
   const args = ['-J', '--btf_gen_all', '-j', `--btf_encode_detached=${outFile}`];
   if (baseBtf) args.push(`--btf_base=${baseBtf}`);

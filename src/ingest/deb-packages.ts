@@ -25,6 +25,7 @@ export async function readDebPackages(
       maxOutputBytes: opts.maxExpandedBytes,
       timeoutMs: opts.toolTimeoutMs,
       signal: opts.signal,
+      runner: opts.runner,
       what: 'Packages index',
     });
     return parsePackages(output, wanted, baseUrl);

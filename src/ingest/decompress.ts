@@ -2,7 +2,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { SurfhiveError } from '../errors/codes.js';
-import { spawnToolStream } from '../sandbox/exec.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 import type { ResourceLimits } from '../sandbox/sandbox-spec.js';
 import { ByteReader } from './byte-reader.js';
 
@@ -20,6 +20,8 @@ export function sniffCompression(head: Buffer): Compression {
 }
 
 export interface DecompressOptions {
+  /** The process's runner: xz, zstd and bzip2 run confined under its configured sandbox. */
+  runner: ToolRunner;
   /** Past this many decompressed bytes the stream fails with BAD_ARCHIVE (decompression bombs). */
   maxOutputBytes: number;
   timeoutMs: number;
@@ -48,7 +50,7 @@ const capStream = (max: number, what: string) => {
 
 /**
  * Decompresses a stream whose format is read from its first bytes. gzip runs in-process;
- * xz, zstd and bzip2 run as tools through sandbox/exec. The returned stream errors
+ * xz, zstd and bzip2 run through the process's ToolRunner, seeing nothing but their pipes. The returned stream errors
  * (BAD_ARCHIVE) on corrupt data, on an input error, or past maxOutputBytes.
  */
 export async function decompressStream(
@@ -68,7 +70,8 @@ export async function decompressStream(
   }
 
   const [cmd, args] = TOOL_ARGS[format];
-  const tool = spawnToolStream(cmd, args, {
+  const tool = opts.runner.stream(cmd, args, {
+    confine: { mounts: [], chdir: '/' },
     timeoutMs: opts.timeoutMs,
     maxOutputBytes: opts.maxOutputBytes,
     exitErrorKind: 'BAD_ARCHIVE',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import type { ToolRunner } from '../sandbox/exec.js';
 import type { Candidate } from './candidate.js';
 import { type DownloadedPackage, type DownloadOptions, downloadPackage } from './download.js';
 import { type ExtractedKernel, extractKernel, extractKernelStream } from './extract.js';
@@ -11,7 +12,9 @@ import { followFile, type WriterState } from './follow-file.js';
 export interface DownloadExtractOptions {
   download?: Omit<DownloadOptions, 'signal'>;
   caps?: Partial<ExtractCaps>;
-  signal?: AbortSignal;
+  /** The process's runner: the decompressors run under its configured sandbox. */
+  runner: ToolRunner;
+  signal?: AbortSignal | undefined;
   /** Bytes handed to the extractor so far (it may stop early once it has what it wants). */
   onExtractProgress?: (bytes: number) => void;
   /** The download is complete and verified (the extraction may still be running). */
@@ -38,7 +41,7 @@ export interface DownloadExtractResult {
 export async function downloadAndExtract(
   cand: Candidate,
   dir: string,
-  opts: DownloadExtractOptions = {},
+  opts: DownloadExtractOptions,
 ): Promise<DownloadExtractResult> {
   const started = Date.now();
   const abort = new AbortController();
@@ -60,10 +63,12 @@ export async function downloadAndExtract(
 
   const feed = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
   let extractMs = 0;
-  const extraction = extractKernelStream(feed, cand, dir, opts.caps, { signal }).then((k) => {
-    extractMs = Date.now() - started;
-    return k;
-  });
+  const extraction = extractKernelStream(feed, cand, dir, opts.caps, { signal, runner: opts.runner }).then(
+    (k) => {
+      extractMs = Date.now() - started;
+      return k;
+    },
+  );
   extraction.catch(() => abort.abort());
 
   const finalPath = path.join(dir, cand.fileName);
@@ -95,7 +100,10 @@ export async function downloadAndExtract(
   }
   // The extractor saw other bytes than the verified file: start it over from the file.
   if (e.status === 'fulfilled') await fs.rm(e.value.dir, { recursive: true, force: true });
-  const kernel = await extractKernel(pkg.path, cand, dir, opts.caps, { signal: opts.signal });
+  const kernel = await extractKernel(pkg.path, cand, dir, opts.caps, {
+    signal: opts.signal,
+    runner: opts.runner,
+  });
   return { pkg, kernel, overlapped: false, downloadMs, extractMs: Date.now() - started };
 }
 

@@ -94,6 +94,7 @@ async function eachTarMember(
       maxOutputBytes: maxBytes,
       timeoutMs: opts.caps.timeoutMs,
       signal: opts.signal,
+      runner: opts.runner,
       what: 'Debian package data',
     });
     output = d.output;

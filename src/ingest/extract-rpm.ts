@@ -42,6 +42,7 @@ export async function extractRpm(
       maxOutputBytes: opts.caps.maxPayloadBytes,
       timeoutMs: opts.caps.timeoutMs,
       signal: opts.signal,
+      runner: opts.runner,
       what: 'RPM payload',
     });
     payload = output;

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { ToolRunner } from '../sandbox/exec.js';
 import type { Candidate } from './candidate.js';
 import { extractDeb } from './extract-deb.js';
 import { DEFAULT_CAPS, type ExtractCaps } from './extract-policy.js';
@@ -12,7 +13,9 @@ export type ExtractTarget = Pick<Candidate, 'format' | 'ver' | 'layout'> & { pkg
 
 export interface ExtractOptions {
   caps: ExtractCaps;
-  signal?: AbortSignal;
+  /** The process's runner: the decompressors run under its configured sandbox. */
+  runner: ToolRunner;
+  signal?: AbortSignal | undefined;
 }
 
 export interface ExtractedKernel extends ExtractedFiles {
@@ -26,7 +29,7 @@ export function extractKernel(
   target: ExtractTarget,
   tmpDir: string,
   caps: Partial<ExtractCaps> = {},
-  opts: Omit<ExtractOptions, 'caps'> = {},
+  opts: Omit<ExtractOptions, 'caps'>,
 ): Promise<ExtractedKernel> {
   return extractKernelStream(
     createReadStream(packagePath, { highWaterMark: 1024 * 1024 }),
@@ -46,7 +49,7 @@ export async function extractKernelStream(
   target: ExtractTarget,
   tmpDir: string,
   caps: Partial<ExtractCaps> = {},
-  opts: Omit<ExtractOptions, 'caps'> = {},
+  opts: Omit<ExtractOptions, 'caps'>,
 ): Promise<ExtractedKernel> {
   const full: ExtractOptions = { ...opts, caps: { ...DEFAULT_CAPS, ...caps } };
   await fs.mkdir(tmpDir, { recursive: true });

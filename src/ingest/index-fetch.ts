@@ -1,8 +1,11 @@
 import { SurfhiveError } from '../errors/codes.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 import { guardBody, httpGet, showUrl, statusError } from './http.js';
 
 export interface IndexFetchOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /** The process's runner: compressed indexes are expanded under its configured sandbox. */
+  runner: ToolRunner;
   /** No byte for this long fails the transfer (retried). */
   stallMs: number;
   /** Cap on one compressed index file. */
@@ -15,7 +18,7 @@ export interface IndexFetchOptions {
   onMissing?: (url: string, status: number) => void;
 }
 
-export const DEFAULT_INDEX_FETCH: IndexFetchOptions = {
+export const DEFAULT_INDEX_FETCH: Omit<IndexFetchOptions, 'runner'> = {
   stallMs: 60_000,
   maxIndexBytes: 1024 * 1024 * 1024,
   maxExpandedBytes: 8 * 1024 * 1024 * 1024,

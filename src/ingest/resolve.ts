@@ -1,5 +1,6 @@
 import { SurfhiveError } from '../errors/codes.js';
 import { type Arch, checkArch, checkRelease, checkVer } from '../hive/names.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 import type { Candidate, IndexEntry } from './candidate.js';
 import { CandidateSet } from './candidates.js';
 import {
@@ -28,7 +29,9 @@ export interface ListRequest {
   mirrors?: MirrorOverrides;
   /** Defaults to the built-in catalog. */
   catalog?: Catalog;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /** The process's runner: index decompressors run under its configured sandbox. */
+  runner: ToolRunner;
   fetch?: Partial<IndexFetchOptions>;
   retry?: Partial<RetryPolicy>;
   /** Parsed indexes reused across resolutions (the server's); none: every resolution reads the mirror. */
@@ -81,6 +84,7 @@ async function scan(req: ListRequest, exact?: string): Promise<CandidateSet> {
     ...req.fetch,
     signal: req.signal,
     onMissing: (url, status) => missing.push({ url, status }),
+    runner: req.runner,
   };
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...req.retry, signal: req.signal };
   let present = 0;

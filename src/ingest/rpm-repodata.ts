@@ -43,6 +43,7 @@ export async function readRepodata(
     maxOutputBytes: opts.maxExpandedBytes,
     timeoutMs: opts.toolTimeoutMs,
     signal: opts.signal,
+    runner: opts.runner,
     what: 'primary metadata',
   });
   const entries = await parsePrimary(output, wanted, repoUrl);

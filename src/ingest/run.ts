@@ -9,6 +9,7 @@ import { inProcessBuilder, type KernelBuilder } from '../indexer/build-process.j
 import { type BuildStats, isPublished } from '../indexer/pipeline.js';
 import type { Logger } from '../log/logger.js';
 import type { JobContext } from '../queue/types.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 import type { Candidate } from './candidate.js';
 import {
   builtinCatalog,
@@ -67,6 +68,8 @@ export interface IngestResult {
 export interface IngestDeps {
   hive: string;
   logger: Logger;
+  /** The process's one runner (its sandbox policy from the configuration): every tool of the ingest runs under it. */
+  runner: ToolRunner;
   catalog?: Catalog;
   /** The server's mirror overrides; a job's own mirrors win over them. */
   mirrors?: MirrorOverrides;
@@ -141,6 +144,7 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
     mirrors: { ...deps.mirrors, ...data.mirrors },
     catalog: deps.catalog,
     signal: job.signal,
+    runner: deps.runner,
     fetch: deps.fetch,
     retry: { ...deps.retry, onRetry },
     indexCache: deps.indexCache,
@@ -175,7 +179,7 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
         await fs.rename(got.packagePath, path.join(packDir, cand.fileName));
         kept = true;
       }
-      const builder = deps.builder ?? inProcessBuilder(logger);
+      const builder = deps.builder ?? inProcessBuilder(logger, deps.runner);
       const built = await builder.build(
         {
           hive,
@@ -240,7 +244,10 @@ async function obtain(
     await report.log(`using the package kept in the hive`);
     report.phase('extract');
     const t = Date.now();
-    const kernel = await extractKernel(kept, cand, staging, caps, { signal: job.signal });
+    const kernel = await extractKernel(kept, cand, staging, caps, {
+      signal: job.signal,
+      runner: deps.runner,
+    });
     const ms = Date.now() - t;
     return {
       kernel,
@@ -267,6 +274,7 @@ async function obtain(
     },
     caps,
     signal: job.signal,
+    runner: deps.runner,
     onExtractProgress: (bytes) => report.extracted(bytes),
     onDownloaded: () => report.downloaded(),
   });

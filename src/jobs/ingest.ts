@@ -45,7 +45,9 @@ export interface IngestWiring {
   close(): Promise<void>;
 }
 
-export interface IngestQueueOptions extends Partial<Omit<IngestDeps, 'hive' | 'logger'>> {
+export interface IngestQueueOptions
+  extends Partial<Omit<IngestDeps, 'hive' | 'logger' | 'runner'>>,
+    Pick<IngestDeps, 'runner'> {
   /** Queue name (tests use a random one). */
   name?: string;
   /** Ingests run at once (each is download + xz + pahole on a large vmlinux). Default 1. */
@@ -63,7 +65,7 @@ export async function ingestQueue(
   config: Config,
   hive: string,
   logger: Logger,
-  opts: IngestQueueOptions = {},
+  opts: IngestQueueOptions,
 ): Promise<IngestWiring> {
   const { name = INGEST_QUEUE, concurrency = 1, observer, ...deps } = opts;
   const processor = ingestProcessor({ ...deps, hive, logger }, observer);

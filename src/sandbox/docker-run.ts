@@ -9,10 +9,17 @@ import type { DockerSandbox } from './sandbox-spec.js';
 
 let engine: Docker | undefined;
 /** The engine named by DOCKER_HOST, or the local socket. */
-const docker = () => {
+export const dockerEngine = () => {
   engine ??= new Docker();
   return engine;
 };
+
+/** A root worker's writable binds must be the unprivileged tool user's (`uid:gid`) to write in. */
+export async function handOverWritableBinds(spec: DockerSandbox, user: string | undefined): Promise<void> {
+  const [uid, gid] = (user ?? '').split(':').map(Number);
+  if (process.getuid?.() !== 0 || uid === undefined || gid === undefined) return;
+  for (const b of spec.binds) if (b.writable) await chown(b.source, uid, gid).catch(() => undefined);
+}
 
 /**
  * runTool's docker path: one container per run, removed afterwards whatever
@@ -28,14 +35,11 @@ export async function runInDocker(
   const started = performance.now();
   const input = opts.input === undefined || opts.input.length === 0 ? undefined : opts.input;
   const create = dockerCreateOptions(cmd, args, spec, { env: opts.env, limits: opts.limits, stdin: !!input });
-  const [uid, gid] = (create.User ?? '').split(':').map(Number);
-  // A root worker's job directory must be the unprivileged tool user's to write in.
-  if (process.getuid?.() === 0 && uid !== undefined && gid !== undefined)
-    for (const b of spec.binds) if (b.writable) await chown(b.source, uid, gid).catch(() => undefined);
+  await handOverWritableBinds(spec, create.User);
 
   let container: Docker.Container;
   try {
-    container = await docker().createContainer(create);
+    container = await dockerEngine().createContainer(create);
   } catch (err) {
     throw new SurfhiveError('TOOL_FAILED', `could not start ${cmd} in the sandbox container`, { cause: err });
   }
@@ -70,6 +74,20 @@ export async function runInDocker(
         file.on('error', rej);
       })
     : Promise.resolve();
+  // the container's output reaches the file through this, where an explicit cap counts it
+  const toFile = file ? new PassThrough() : undefined;
+  if (file && toFile) {
+    let fileBytes = 0;
+    const fileCap = opts.maxOutputBytes ?? Number.POSITIVE_INFINITY;
+    toFile.on('data', (buf: Buffer) => {
+      fileBytes += buf.length;
+      if (fileBytes > fileCap) {
+        truncated = true;
+        kill();
+      }
+    });
+    toFile.pipe(file);
+  }
   const timer = setTimeout(() => {
     timedOut = true;
     kill();
@@ -88,12 +106,12 @@ export async function runInDocker(
       stream.on('close', res);
       stream.on('error', () => res());
     });
-    container.modem.demuxStream(stream, file ?? sink('out'), sink('err'));
+    container.modem.demuxStream(stream, toFile ?? sink('out'), sink('err'));
     await container.start();
     if (input) stream.end(input);
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     await Promise.race([ended, new Promise((r) => setTimeout(r, 1000))]);
-    file?.end();
+    toFile?.end();
     await fileDone;
     return {
       code: killed ? null : StatusCode,

@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { type Readable, Transform, type Writable } from 'node:stream';
 import { SurfhiveError } from '../errors/codes.js';
 import { runInDocker } from './docker-run.js';
+import { streamInDocker } from './docker-stream.js';
 import { type Confinement, type SandboxPolicy, sandboxFor } from './policy.js';
 import { bwrapArgs, prlimitArgs, type ResourceLimits, type SandboxSpec } from './sandbox-spec.js';
 import { prepareUnprivileged, SANDBOX_GID, SANDBOX_UID } from './unprivileged.js';
@@ -15,7 +16,11 @@ export interface ExecOptions {
   timeoutMs: number;
   /** Cap per stream; past it the tool is killed and the result marked truncated. Default 4 MiB. */
   maxOutputBytes?: number;
-  /** Stream stdout into this file instead of memory (not capped by maxOutputBytes; use limits.fileBytes). */
+  /**
+   * Stream stdout into this file instead of memory. Capped only by an explicit maxOutputBytes
+   * (the tool is killed past it and the result marked truncated); limits.fileBytes binds the
+   * tool's own writes, not this file, which the server writes.
+   */
   stdoutFile?: string;
   limits?: ResourceLimits;
   sandbox?: SandboxSpec;
@@ -153,6 +158,15 @@ export function runTool(cmd: string, args: string[], opts: ExecOptions): Promise
     };
     if (opts.stdoutFile) {
       sink = createWriteStream(opts.stdoutFile, { mode: 0o644 });
+      const fileCap = opts.maxOutputBytes;
+      if (fileCap !== undefined)
+        child.stdout.on('data', (buf: Buffer) => {
+          sizes.out += buf.length;
+          if (sizes.out > fileCap && !truncated) {
+            truncated = true;
+            killTree();
+          }
+        });
       child.stdout.pipe(sink);
       sinkDone = new Promise((res, rej) => {
         sink!.on('finish', res);
@@ -240,8 +254,7 @@ export interface ToolStream {
  * stdout are streams with backpressure, for decompressing inputs too large to buffer.
  */
 export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOptions): ToolStream {
-  if (opts.sandbox?.kind === 'docker')
-    throw new SurfhiveError('TOOL_FAILED', 'streaming tools do not run in a docker sandbox');
+  if (opts.sandbox?.kind === 'docker') return streamInDocker(cmd, args, opts.sandbox, opts);
   const errCap = opts.maxStderrBytes ?? 64 * 1024;
   const group = startGroup(cmd, args, opts);
   const { child, killTree } = group;
@@ -267,21 +280,7 @@ export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOpt
     child.on('close', finish);
   });
 
-  const failure = (r: ToolExit): SurfhiveError | undefined => {
-    if (startError) return new SurfhiveError('TOOL_FAILED', `could not start ${cmd}`, { cause: startError });
-    if (r.timedOut) return new SurfhiveError('TOOL_TIMEOUT', `${cmd} did not finish in ${opts.timeoutMs} ms`);
-    if (r.truncated)
-      return new SurfhiveError(opts.exitErrorKind ?? 'TOOL_FAILED', `${cmd} output exceeds its limit`);
-    if (r.code !== 0) {
-      const err = new SurfhiveError(
-        opts.exitErrorKind ?? 'TOOL_FAILED',
-        `${cmd} failed (exit ${r.code ?? r.signal})`,
-      );
-      (err as SurfhiveError & { stderr?: string }).stderr = r.stderr;
-      return err;
-    }
-    return undefined;
-  };
+  const failure = (r: ToolExit) => streamFailure(cmd, opts, r, startError);
 
   const stdout = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -309,6 +308,28 @@ export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOpt
   return { stdin: child.stdin, stdout, exited, kill: killTree };
 }
 
+/** How a streaming tool's exit reads as an error (undefined: it succeeded). Shared by every sandbox. */
+export function streamFailure(
+  cmd: string,
+  opts: Pick<StreamToolOptions, 'timeoutMs' | 'exitErrorKind'>,
+  r: ToolExit,
+  startError?: Error,
+): SurfhiveError | undefined {
+  if (startError) return new SurfhiveError('TOOL_FAILED', `could not start ${cmd}`, { cause: startError });
+  if (r.timedOut) return new SurfhiveError('TOOL_TIMEOUT', `${cmd} did not finish in ${opts.timeoutMs} ms`);
+  if (r.truncated)
+    return new SurfhiveError(opts.exitErrorKind ?? 'TOOL_FAILED', `${cmd} output exceeds its limit`);
+  if (r.code !== 0) {
+    const err = new SurfhiveError(
+      opts.exitErrorKind ?? 'TOOL_FAILED',
+      `${cmd} failed (exit ${r.code ?? r.signal})`,
+    );
+    (err as SurfhiveError & { stderr?: string }).stderr = r.stderr;
+    return err;
+  }
+  return undefined;
+}
+
 /** Options of a confined run: the runner picks the sandbox and the host working directory. */
 export type ConfinedOptions = Omit<ExecOptions, 'sandbox' | 'cwd'> & { confine: Confinement };
 export type ConfinedStreamOptions = Omit<StreamToolOptions, 'sandbox' | 'cwd'> & { confine: Confinement };
@@ -331,16 +352,15 @@ export class ToolRunner {
   }
 
   /**
-   * A streaming tool (decompressors). A container's attach stream has no
-   * backpressure, so under the docker policy these run in bubblewrap, with
-   * the same view: no mounts but their own, no network, nobody.
+   * A streaming tool (decompressors, corecheck): stdin and stdout are pipes with backpressure,
+   * under the same policy, timeout, output cap and tree kill as `run`.
    */
   stream(cmd: string, args: string[], opts: ConfinedStreamOptions): ToolStream {
     const { confine, ...rest } = opts;
     return spawnToolStream(cmd, args, {
       ...rest,
       cwd: hostDirOf(confine),
-      sandbox: sandboxFor({ kind: 'bwrap' }, confine),
+      sandbox: sandboxFor(this.policy, confine),
     });
   }
 

@@ -1,15 +1,16 @@
-import { ToolRunner } from './exec.js';
+import type { ToolRunner } from './exec.js';
 
-/** How a pipeline step runs its tools: the process's runner, and the job's deadline and abort signal if any. */
+/**
+ * How a pipeline step runs its tools: the process's one runner (its sandbox policy comes from
+ * the configuration), and the job's deadline and abort signal if any. Always passed in: no step
+ * picks a sandbox of its own.
+ */
 export interface ToolUse {
   runner: ToolRunner;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** performance.now() past which no tool may run (a job's wall-clock deadline). */
-  deadline?: number;
+  deadline?: number | undefined;
 }
-
-/** The policy of callers that have no configured runner (tests, one-off CLI runs): bubblewrap. */
-export const BWRAP_TOOLS: ToolUse = Object.freeze({ runner: new ToolRunner({ kind: 'bwrap' }) });
 
 /** A tool's timeout: its own, cut to what is left before the job's deadline. */
 export function toolTimeout(use: ToolUse, ownMs: number): number {

@@ -6,6 +6,7 @@ import { buildModulesDb, KO_LIMITS } from '../../src/indexer/modules-db.js';
 import { compileC, run, tempDir } from '../build/helpers/btf-tools.js';
 import { goldenApp, lbcOne } from '../helpers/app.js';
 import { GOLDEN_KEY } from '../helpers/golden-hive.js';
+import { TOOLS } from '../helpers/tools.js';
 
 const { arch, ver } = GOLDEN_KEY;
 
@@ -85,7 +86,9 @@ t.test('ko: at most 32 files and 16 MiB in all', async (t) => {
   const { dir, cleanup } = tempDir('ko-limits');
   t.teardown(cleanup);
   const big = [{ fileName: 'big.ko', data: Buffer.alloc(KO_LIMITS.bytes + 1) }];
-  const err = (await buildModulesDb(big, { workDir: join(dir, 'w1') }).catch((e: unknown) => e)) as {
+  const err = (await buildModulesDb(big, { workDir: join(dir, 'w1'), tools: TOOLS }).catch(
+    (e: unknown) => e,
+  )) as {
     code?: string;
   };
   t.equal(err.code, 'SURFHIVE_ERR_BODY_TOO_LARGE');
@@ -93,7 +96,9 @@ t.test('ko: at most 32 files and 16 MiB in all', async (t) => {
     fileName: `m${i}.ko`,
     data: Buffer.alloc(1),
   }));
-  const err2 = (await buildModulesDb(many, { workDir: join(dir, 'w2') }).catch((e: unknown) => e)) as {
+  const err2 = (await buildModulesDb(many, { workDir: join(dir, 'w2'), tools: TOOLS }).catch(
+    (e: unknown) => e,
+  )) as {
     code?: string;
   };
   t.equal(err2.code, 'SURFHIVE_ERR_INVALID_FIELD');

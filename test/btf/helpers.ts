@@ -5,6 +5,7 @@ import { buildKernel } from '../../src/indexer/pipeline.js';
 import { createLogger } from '../../src/log/logger.js';
 import { compileC, run } from '../build/helpers/btf-tools.js';
 import { buildFixtureKernel } from '../build/helpers/fixture-kernel.js';
+import { TOOLS } from '../helpers/tools.js';
 
 export const logger = createLogger('silent');
 export const FIXTURE_KEY: KernelKey = { arch: 'x86_64', release: 'debian', ver: '6.1.0-56-amd64' };
@@ -29,6 +30,15 @@ export async function buildFixtureHive(dir: string, hive: string, key: KernelKey
   await compileC(dir, 'mod_thing.c', 'mod_thing.o', 'object');
   const module = join(mods, 'mod_thing.ko');
   await run('ld', ['-r', '--build-id=sha1', join(dir, 'mod_thing.o'), '-o', module]);
-  await buildKernel({ hive, key, input, modulesDir: mods, keepVmlinux: false, force: false, logger });
+  await buildKernel({
+    hive,
+    key,
+    input,
+    modulesDir: mods,
+    keepVmlinux: false,
+    force: false,
+    logger,
+    tools: TOOLS,
+  });
   return { input, module };
 }

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { compareKernelVersions } from '../../src/history/kernel-version.js';
 import { buildKernel } from '../../src/indexer/pipeline.js';
 import { compileC, tempDir } from '../build/helpers/btf-tools.js';
+import { TOOLS } from '../helpers/tools.js';
 import { logger } from './helpers.js';
 
 t.test('kernel versions order as kernels do, not as text', async (t) => {
@@ -57,6 +58,7 @@ t.test('member and struct history over fixture kernels, with renames', async (t)
       keepVmlinux: false,
       force: false,
       logger,
+      tools: TOOLS,
     });
   }
   const app = await buildApp({

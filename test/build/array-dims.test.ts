@@ -15,6 +15,7 @@ import { moduleRows } from '../../src/indexer/module-rows.js';
 import { rowsFromBtf } from '../../src/indexer/rows/from-btf.js';
 import type { KernelRows } from '../../src/kernel-db/rows.js';
 import { createLogger } from '../../src/log/logger.js';
+import { TOOLS } from '../helpers/tools.js';
 import { buildNative, rejectsKind, scratch, sh } from './helpers/native-tools.js';
 
 const SOURCE = join(import.meta.dirname, 'fixtures', 'array-dims.c');
@@ -58,11 +59,11 @@ t.test('dwfuncs -a lists every multi-dimensional array member once', async (t) =
     ['-O2', '-c'],
   ]) {
     const elf = await build(dir, shape);
-    const dims = await arrayDimsFromDwarf(elf);
+    const dims = await arrayDimsFromDwarf(elf, { tools: TOOLS });
     t.same([...dims].sort(byKey), WANT_DIMS, `gcc ${shape.join(' ')}`);
-    const both = await funcsAndArrayDimsFromDwarf(elf, { module: 'm' });
+    const both = await funcsAndArrayDimsFromDwarf(elf, { module: 'm', tools: TOOLS });
     t.same(both.arrayDims, dims, 'one run gives the same dimensions');
-    t.same(both.funcs, await funcsFromDwarf(elf, { module: 'm' }), 'and the same functions');
+    t.same(both.funcs, await funcsFromDwarf(elf, { module: 'm', tools: TOOLS }), 'and the same functions');
   }
 });
 
@@ -70,7 +71,7 @@ t.test('rowsFromBtf names flattened arrays as DWARF declares them', async (t) =>
   const dir = scratch(t, 'adims-rows');
   const elf = await build(dir, ['-O0', '-shared', '-fPIC']);
   const btf = await btfOf(dir, elf);
-  const arrayDims = await arrayDimsFromDwarf(elf);
+  const arrayDims = await arrayDimsFromDwarf(elf, { tools: TOOLS });
   const plain = rowsFromBtf(btf, { module: 'vm' });
   const rows = rowsFromBtf(btf, { module: 'vm', arrayDims });
 
@@ -118,6 +119,7 @@ t.test('the build pipeline passes DWARF dimensions to vmlinux and module rows', 
     arch: 'x86_64',
     workDir: dir,
     logger,
+    tools: TOOLS,
   });
   t.equal(cells(rows, 'struct cube')?.[0]?.[1], 'c[2][3][4]', 'vmlinux-like ELF with DWARF');
   t.ok(
@@ -126,7 +128,13 @@ t.test('the build pipeline passes DWARF dimensions to vmlinux and module rows', 
   );
 
   const o = await build(dir, ['-O2', '-c']);
-  const mod = await moduleRows({ name: 'arrmod', elfPath: o }, undefined, dir, new Set(['struct inner']));
+  const mod = await moduleRows(
+    { name: 'arrmod', elfPath: o },
+    undefined,
+    dir,
+    new Set(['struct inner']),
+    TOOLS,
+  );
   t.equal(cells(mod, 'struct holder')?.[4]?.[1], 'named.s[2][8]', 'module with DWARF');
   t.notOk(cells(mod, 'struct inner'), 'skipped structs stay skipped');
 });
@@ -190,17 +198,22 @@ t.test('corrupted DWARF with -a: dimensions or BAD_ELF, never a crash', async (t
       copy[s.off + rand(s.size)] = rand(256);
     }
     writeFileSync(join(dir, 'fz.so'), copy);
-    await arrayDimsFromDwarf(join(dir, 'fz.so')).then(
+    await arrayDimsFromDwarf(join(dir, 'fz.so'), { tools: TOOLS }).then(
       (dims) => t.ok(Array.isArray(dims), `iteration ${i}: read`),
       (err) => t.equal((err as { kind?: string }).kind, 'BAD_ELF', `iteration ${i}: rejected`),
     );
   }
-  await rejectsKind(t, arrayDimsFromDwarf(join(dir, 'missing')), ['BAD_INPUT_FILE'], 'missing file');
+  await rejectsKind(
+    t,
+    arrayDimsFromDwarf(join(dir, 'missing'), { tools: TOOLS }),
+    ['BAD_INPUT_FILE'],
+    'missing file',
+  );
 });
 
 const VMLINUX = '/var/cache/surfhive-bench/x/usr/lib/debug/boot/vmlinux-6.1.0-56-amd64';
 t.test('a real Debian vmlinux', { skip: !existsSync(VMLINUX) && 'no Debian vmlinux here' }, async (t) => {
-  const dims = await arrayDimsFromDwarf(VMLINUX);
+  const dims = await arrayDimsFromDwarf(VMLINUX, { tools: TOOLS });
   const anchors = dims.map((d) => d.anchor);
   t.equal(new Set(dims.map((d) => `${d.anchor}/${d.path}`)).size, dims.length, 'each member once');
   t.ok(dims.length >= 30, `${dims.length} multi-dimensional array members`);

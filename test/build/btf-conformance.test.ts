@@ -5,6 +5,7 @@ import { arrayDimsFromDwarf } from '../../src/formats/dwarf/funcs.js';
 import { rowsFromBtf } from '../../src/indexer/rows/from-btf.js';
 import type { KernelRows, MemberRow } from '../../src/kernel-db/rows.js';
 import { readGolden } from '../helpers/golden-hive.js';
+import { TOOLS } from '../helpers/tools.js';
 import { compileC, FIXTURE_C, paholeBtf, tempDir } from './helpers/btf-tools.js';
 import { buildNative } from './helpers/native-tools.js';
 
@@ -56,7 +57,7 @@ t.test('kfixture.c through gcc + pahole -J (+ DWARF array dimensions) matches go
   const { dir, cleanup } = tempDir('kfixture');
   t.teardown(cleanup);
   await compileC(dir, FIXTURE_C, join(dir, 'kfixture.so'));
-  const arrayDims = await arrayDimsFromDwarf(join(dir, 'kfixture.so'));
+  const arrayDims = await arrayDimsFromDwarf(join(dir, 'kfixture.so'), { tools: TOOLS });
   for (const variant of [[], ['--btf_gen_floats']]) {
     await t.test(`pahole -J ${variant.join(' ')}`, async (t) => {
       const raw = await paholeBtf(dir, 'kfixture.so', `k${variant.length}.btf`, variant);

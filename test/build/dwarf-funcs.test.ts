@@ -5,6 +5,7 @@ import { funcsFromDwarf } from '../../src/formats/dwarf/funcs.js';
 import type { FuncRow } from '../../src/kernel-db/rows.js';
 import { KFIXTURE_C } from '../helpers/fixtures.js';
 import { readGolden } from '../helpers/golden-hive.js';
+import { TOOLS } from '../helpers/tools.js';
 import { buildNative, rejectsKind, scratch, sh } from './helpers/native-tools.js';
 
 const golden = readGolden();
@@ -26,7 +27,7 @@ const key = (r: FuncRow) => JSON.stringify([r.func, r.args, r.ret, r.line, r.fil
 
 t.test('every golden function row is produced identically', async (t) => {
   const dir = scratch(t, 'dwarf');
-  const rows = await funcsFromDwarf(await buildFixture(dir), { module: 'vm' });
+  const rows = await funcsFromDwarf(await buildFixture(dir), { module: 'vm', tools: TOOLS });
   const got = new Set(rows.map(key));
   t.ok(golden.funcs.length >= 8, 'golden has function rows');
   for (const g of golden.funcs) t.ok(got.has(key(g)), `golden row ${g.func}`);
@@ -42,7 +43,7 @@ t.test('a relocatable object (.ko shape, optimised) gives the same rows', async 
   const dir = scratch(t, 'dwarf-rel');
   copyFileSync(KFIXTURE_C, join(dir, 'kfixture.c'));
   await sh('gcc', ['-g', '-O2', '-c', 'kfixture.c', '-o', 'kfixture.o'], dir);
-  const rows = await funcsFromDwarf(join(dir, 'kfixture.o'), { module: 'kfix' });
+  const rows = await funcsFromDwarf(join(dir, 'kfixture.o'), { module: 'kfix', tools: TOOLS });
   const want = golden.funcs.map((g) => key({ ...g, module: 'kfix' })).sort();
   t.same(rows.map(key).sort(), want);
 });
@@ -67,7 +68,7 @@ t.test('header inlines are left out, out-of-line copies of inline functions kept
     ].join('\n'),
   );
   await sh('gcc', ['-g', '-O2', '-c', 'sub dir.c', '-o', 'x.o'], dir);
-  const rows = await funcsFromDwarf(join(dir, 'x.o'), { module: 'x' });
+  const rows = await funcsFromDwarf(join(dir, 'x.o'), { module: 'x', tools: TOOLS });
   const byName = new Map(rows.map((r) => [r.func, r]));
   t.notOk(byName.has('from_header'), 'function declared in a .h is left out');
   t.match(byName.get('twice'), { args: ['int'], ret: 'static int', line: 2, file: 'sub dir.c' });
@@ -87,7 +88,7 @@ t.test('odd file names survive the helper output escaping', async (t) => {
   const name = 'we\tird\\na\nme.c';
   writeFileSync(join(dir, name), 'int odd_one(void) { return 1; }\n');
   await sh('gcc', ['-g', '-c', name, '-o', 'odd.o'], dir);
-  const rows = await funcsFromDwarf(join(dir, 'odd.o'), { module: 'odd' });
+  const rows = await funcsFromDwarf(join(dir, 'odd.o'), { module: 'odd', tools: TOOLS });
   t.same(rows, [{ func: 'odd_one', args: ['void'], ret: 'int', line: 1, file: name, module: 'odd' }]);
 });
 
@@ -97,15 +98,25 @@ t.test('bad inputs give clear errors, never a crash', async (t) => {
   const bytes = readFileSync(so);
 
   writeFileSync(join(dir, 'text'), 'just some text\n');
-  await rejectsKind(t, funcsFromDwarf(join(dir, 'text'), { module: 'vm' }), ['BAD_ELF'], 'not an ELF');
+  await rejectsKind(
+    t,
+    funcsFromDwarf(join(dir, 'text'), { module: 'vm', tools: TOOLS }),
+    ['BAD_ELF'],
+    'not an ELF',
+  );
 
   writeFileSync(join(dir, 'empty'), '');
-  await rejectsKind(t, funcsFromDwarf(join(dir, 'empty'), { module: 'vm' }), ['BAD_ELF'], 'empty file');
+  await rejectsKind(
+    t,
+    funcsFromDwarf(join(dir, 'empty'), { module: 'vm', tools: TOOLS }),
+    ['BAD_ELF'],
+    'empty file',
+  );
 
   await sh('strip', ['--strip-debug', '-o', 'stripped.so', 'kfixture.so'], dir);
   await rejectsKind(
     t,
-    funcsFromDwarf(join(dir, 'stripped.so'), { module: 'vm' }),
+    funcsFromDwarf(join(dir, 'stripped.so'), { module: 'vm', tools: TOOLS }),
     ['BAD_INPUT_FILE'],
     'ELF without DWARF',
   );
@@ -114,7 +125,7 @@ t.test('bad inputs give clear errors, never a crash', async (t) => {
     writeFileSync(join(dir, 'cut.so'), bytes.subarray(0, len));
     await rejectsKind(
       t,
-      funcsFromDwarf(join(dir, 'cut.so'), { module: 'vm' }),
+      funcsFromDwarf(join(dir, 'cut.so'), { module: 'vm', tools: TOOLS }),
       ['BAD_ELF'],
       `truncated to ${len}`,
     );
@@ -122,11 +133,16 @@ t.test('bad inputs give clear errors, never a crash', async (t) => {
 
   await rejectsKind(
     t,
-    funcsFromDwarf(join(dir, 'missing'), { module: 'vm' }),
+    funcsFromDwarf(join(dir, 'missing'), { module: 'vm', tools: TOOLS }),
     ['BAD_INPUT_FILE'],
     'missing file',
   );
-  await rejectsKind(t, funcsFromDwarf(so, { module: '../x' }), ['INVALID_FIELD'], 'hostile module name');
+  await rejectsKind(
+    t,
+    funcsFromDwarf(so, { module: '../x', tools: TOOLS }),
+    ['INVALID_FIELD'],
+    'hostile module name',
+  );
 });
 
 t.test('corrupted DWARF bytes: rows or BAD_ELF, never a crash', async (t) => {
@@ -153,7 +169,7 @@ t.test('corrupted DWARF bytes: rows or BAD_ELF, never a crash', async (t) => {
     }
     writeFileSync(join(dir, 'fz.so'), copy);
     try {
-      await funcsFromDwarf(join(dir, 'fz.so'), { module: 'vm' });
+      await funcsFromDwarf(join(dir, 'fz.so'), { module: 'vm', tools: TOOLS });
       ok++;
     } catch (err) {
       const kind = (err as { kind?: string }).kind;

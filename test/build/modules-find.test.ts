@@ -12,6 +12,7 @@ import t from 'tap';
 import { funcsFromDwarf } from '../../src/formats/dwarf/funcs.js';
 import { findModules } from '../../src/indexer/modules/find.js';
 import { prepareModule } from '../../src/indexer/modules/prepare.js';
+import { TOOLS } from '../helpers/tools.js';
 import { buildNative, rejectsKind, scratch, sh } from './helpers/native-tools.js';
 
 t.before(buildNative);
@@ -65,13 +66,13 @@ t.test('finds .ko, .ko.debug, .ko.xz and .ko.zst, names them and reads their fun
   const work = join(base, 'work');
   mkdirSync(work);
   for (const file of found) {
-    const mod = await prepareModule(file, work);
+    const mod = await prepareModule(file, work, { tools: TOOLS });
     t.equal(mod.name, file.name);
     if (file.compression !== 'none') {
       t.equal(mod.elfPath, join(work, `${file.name}.ko`), `${file.name} decompressed into the work dir`);
       t.same(readFileSync(mod.elfPath), readFileSync(obj), `${file.name} decompressed intact`);
     }
-    const rows = await funcsFromDwarf(mod.elfPath, { module: mod.name });
+    const rows = await funcsFromDwarf(mod.elfPath, { module: mod.name, tools: TOOLS });
     t.same(
       rows,
       [
@@ -133,16 +134,26 @@ t.test('compression bombs and broken archives are refused', async (t) => {
   writeFileSync(join(dir, 'broken2.ko.zst'), 'definitely not zstd');
   const work = join(dir, 'work');
   mkdirSync(work);
-  const cap = { maxBytes: 1024 * 1024 };
+  const cap = { maxBytes: 1024 * 1024, tools: TOOLS };
   const byName = new Map((await findModules(dir)).map((f) => [f.name, f]));
   t.same([...byName.keys()], ['bomb_x', 'bomb_z', 'broken', 'broken2']);
   await rejectsKind(t, prepareModule(byName.get('bomb_x')!, work, cap), ['BAD_ARCHIVE'], 'xz bomb');
   await rejectsKind(t, prepareModule(byName.get('bomb_z')!, work, cap), ['BAD_ARCHIVE'], 'zstd bomb');
-  await rejectsKind(t, prepareModule(byName.get('broken')!, work), ['BAD_ARCHIVE'], 'broken xz');
-  await rejectsKind(t, prepareModule(byName.get('broken2')!, work), ['BAD_ARCHIVE'], 'broken zstd');
+  await rejectsKind(
+    t,
+    prepareModule(byName.get('broken')!, work, { tools: TOOLS }),
+    ['BAD_ARCHIVE'],
+    'broken xz',
+  );
+  await rejectsKind(
+    t,
+    prepareModule(byName.get('broken2')!, work, { tools: TOOLS }),
+    ['BAD_ARCHIVE'],
+    'broken zstd',
+  );
   t.same(readdirSync(work), [], 'nothing left behind in the work dir');
   for (const name of ['bomb_x', 'bomb_z']) {
-    const big = await prepareModule(byName.get(name)!, work, { maxBytes: 16 * 1024 * 1024 });
+    const big = await prepareModule(byName.get(name)!, work, { maxBytes: 16 * 1024 * 1024, tools: TOOLS });
     t.equal(statSync(big.elfPath).size, 8 * 1024 * 1024, `${name}: under a larger cap it decompresses`);
   }
 });

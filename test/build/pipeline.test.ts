@@ -15,6 +15,7 @@ import { stagingRoot } from '../../src/hive/publish.js';
 import { buildKernel } from '../../src/indexer/pipeline.js';
 import { createLogger } from '../../src/log/logger.js';
 import { loadGolden } from '../helpers/golden-hive.js';
+import { TOOLS } from '../helpers/tools.js';
 import { compileC, run, tempDir } from './helpers/btf-tools.js';
 import { buildFixtureKernel } from './helpers/fixture-kernel.js';
 
@@ -82,7 +83,7 @@ t.test('a debug ELF becomes btf, vmlinux.h, database and function list matching 
   t.teardown(cleanup);
   const input = await buildFixtureKernel(dir);
   const hive = join(dir, 'hive');
-  const res = await buildKernel({ hive, key, input, keepVmlinux: true, force: false, logger });
+  const res = await buildKernel({ hive, key, input, keepVmlinux: true, force: false, logger, tools: TOOLS });
   t.ok(res.published);
 
   const rows = dbRows(artifactPath(hive, key, 'db'));
@@ -127,7 +128,15 @@ t.test('a debug ELF becomes btf, vmlinux.h, database and function list matching 
   t.same(readdirSync(stagingRoot(hive)), [], 'no scratch left');
 
   const before = snapshot(hive);
-  const again = await buildKernel({ hive, key, input, keepVmlinux: true, force: false, logger });
+  const again = await buildKernel({
+    hive,
+    key,
+    input,
+    keepVmlinux: true,
+    force: false,
+    logger,
+    tools: TOOLS,
+  });
   t.notOk(again.published, 're-run of the same input is a no-op');
   t.same(snapshot(hive), before, 'hive untouched by the re-run');
 });
@@ -139,7 +148,15 @@ t.test('a raw BTF file: structs from BTF, functions from BTF with line 0', async
   await run('pahole', ['-J', `--btf_encode_detached=${join(dir, 'raw.btf')}`, so], dir);
   const hive = join(dir, 'hive');
   const k = { ...key, release: 'btfhub' };
-  await buildKernel({ hive, key: k, input: join(dir, 'raw.btf'), keepVmlinux: false, force: false, logger });
+  await buildKernel({
+    hive,
+    key: k,
+    input: join(dir, 'raw.btf'),
+    keepVmlinux: false,
+    force: false,
+    logger,
+    tools: TOOLS,
+  });
   const rows = dbRows(artifactPath(hive, k, 'db'));
   const task = rows.structs.find((s) => s.name === 'struct task_struct');
   t.equal(task?.size, 288);
@@ -168,7 +185,16 @@ t.test('modules add their own structs and functions, vmlinux definitions win', a
   await run('xz', ['-k', join(dir, 'zmod.ko')]);
   copyFileSync(join(dir, 'zmod.ko.xz'), join(mods, 'zmod.ko.xz'));
   const hive = join(dir, 'hive');
-  await buildKernel({ hive, key, input, modulesDir: mods, keepVmlinux: false, force: false, logger });
+  await buildKernel({
+    hive,
+    key,
+    input,
+    modulesDir: mods,
+    keepVmlinux: false,
+    force: false,
+    logger,
+    tools: TOOLS,
+  });
   const rows = dbRows(artifactPath(hive, key, 'db'));
   const modFuncs = rows.funcs.filter((f) => (f as { func?: string }).func === 'mod_init');
   t.same(modFuncs.map((f) => (f as { module?: string }).module).sort(), ['mod_thing', 'zmod']);
@@ -186,7 +212,7 @@ t.test('bad inputs: a clear error, nothing published, nothing left behind', asyn
   t.teardown(cleanup);
   const good = await buildFixtureKernel(dir);
   const hive = join(dir, 'hive');
-  await buildKernel({ hive, key, input: good, keepVmlinux: false, force: false, logger });
+  await buildKernel({ hive, key, input: good, keepVmlinux: false, force: false, logger, tools: TOOLS });
   const before = snapshot(hive);
 
   writeFileSync(join(dir, 'text'), 'just some text, not a kernel\n');
@@ -218,6 +244,7 @@ t.test('bad inputs: a clear error, nothing published, nothing left behind', asyn
       keepVmlinux: false,
       force: true,
       logger,
+      tools: TOOLS,
     }).catch((e: unknown) => e)) as { code?: string; message?: string };
     t.match(err.code, code, `${name}: ${err.message}`);
     t.match(err.message, message);
@@ -233,6 +260,7 @@ t.test('bad inputs: a clear error, nothing published, nothing left behind', asyn
     keepVmlinux: false,
     force: false,
     logger,
+    tools: TOOLS,
   }).catch((e: unknown) => e)) as { code?: string };
   t.equal(conflict.code, 'SURFHIVE_ERR_KERNEL_CONFLICT', 'same ver, other release, other content');
 });

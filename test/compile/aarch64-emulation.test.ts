@@ -6,6 +6,7 @@ import { compileSharedObject } from '../../src/compile/compile-shared-object.js'
 import { symbolHelperPath } from '../../src/compile/symbol-helper.js';
 import { lbcToolchain } from '../../src/compile/toolchain.js';
 import { runTool, runToolOk } from '../../src/sandbox/exec.js';
+import { RUNNER } from '../helpers/tools.js';
 import { fixtureSource, hasKernelBtf, LOCAL_FIXTURES, newJobDir, testKernel } from './lbc-env.js';
 import { readelfCodeOffset, readelfSymbols } from './symhelper-env.js';
 
@@ -59,6 +60,7 @@ if (reason) {
     }
     const kernel = await testKernel(t);
     const r = await compileSharedObject({
+      runner: RUNNER,
       source: fixtureSource('event_out'),
       env: '',
       kernVersion: kernel.release,

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { compileSharedObject } from '../../src/compile/compile-shared-object.js';
+import { RUNNER } from '../helpers/tools.js';
 import {
   cannotLoadBpf,
   drive,
@@ -19,6 +20,7 @@ if (why) {
   const build = async (name: string, env = '') =>
     (
       await compileSharedObject({
+        runner: RUNNER,
         source: fixtureSource(name),
         env,
         kernVersion: kernel.release,

@@ -52,6 +52,7 @@ if (!hasKernelBtf()) {
     const cache = new PchCache({ dir: pchDir, runner });
     const compile = (source: string, flags: string[] = [], pch: PchCache | null = cache) =>
       compileObject({
+        runner: runner,
         source,
         flags,
         vmlinuxH: kernel.vmlinuxH,
@@ -168,6 +169,7 @@ if (!hasKernelBtf()) {
 
     t.test('the .so pipeline uses it for both clang runs', async (t) => {
       const r = await compileSharedObject({
+        runner: runner,
         source: fixtureSource('event_out'),
         env: '',
         kernVersion: kernel.release,

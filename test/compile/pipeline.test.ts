@@ -7,6 +7,7 @@ import { ffiTypeNames } from '../../src/compile/ffi-probe.js';
 import { findLbcMaps } from '../../src/compile/lbc-maps.js';
 import { lbcToolchain } from '../../src/compile/toolchain.js';
 import { runTool } from '../../src/sandbox/exec.js';
+import { RUNNER } from '../helpers/tools.js';
 import { mapSizes, objectBtf, varLayout } from './btf-sizes.js';
 import {
   drive,
@@ -85,6 +86,7 @@ if (!hasKernelBtf()) {
   const staticRoot = path.dirname(path.dirname(toolchain.staticDir));
   const build = (name: string, env = '', arch = HOST_ARCH) =>
     compileSharedObject({
+      runner: RUNNER,
       source: fixtureSource(name),
       env,
       kernVersion: kernel.release,
@@ -167,6 +169,7 @@ if (!hasKernelBtf()) {
   t.test('a syntax error gives clang messages with job-relative paths', async (t) => {
     const jobDir = newJobDir(kernel.root, 'bad_syntax');
     const err = await compileObject({
+      runner: RUNNER,
       source: fixtureSource('bad_syntax'),
       flags: [],
       vmlinuxH: kernel.vmlinuxH,
@@ -185,6 +188,7 @@ if (!hasKernelBtf()) {
   t.test('#include of host files leaks nothing', async (t) => {
     const jobDir = newJobDir(kernel.root, 'bad_host_include');
     const err = await compileObject({
+      runner: RUNNER,
       source: fixtureSource('bad_host_include'),
       flags: [],
       vmlinuxH: kernel.vmlinuxH,
@@ -206,6 +210,7 @@ if (!hasKernelBtf()) {
   t.test('the sandbox hides host files from the assembler too (.incbin)', async (t) => {
     const jobDir = newJobDir(kernel.root, 'incbin');
     const err = await compileObject({
+      runner: RUNNER,
       source: fixtureSource('incbin_host'),
       flags: [],
       vmlinuxH: kernel.vmlinuxH,
@@ -242,6 +247,7 @@ if (!hasKernelBtf()) {
     ]) {
       const jobDir = newJobDir(kernel.root, 'hostile');
       const err = await compileSharedObject({
+        runner: RUNNER,
         source: fixtureSource('hello'),
         env,
         kernVersion: kernel.release,

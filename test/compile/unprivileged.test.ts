@@ -8,6 +8,7 @@ import { buildLocalKernel } from '../../src/indexer/local-kernel.js';
 import { createLogger } from '../../src/log/logger.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { bpfFixture } from '../helpers/fixtures.js';
+import { TOOLS } from '../helpers/tools.js';
 
 /** Whether nobody can reach the checkout (lbc.h, static libraries): only then can compiles drop to nobody. */
 const checkoutReadable = () => {
@@ -24,7 +25,7 @@ if (process.getuid?.() !== 0 || !existsSync('/sys/kernel/btf/vmlinux')) {
     const hive = mkdtempSync(path.join(os.tmpdir(), 'surfhive-open-hive-'));
     chmodSync(hive, 0o755);
     t.teardown(() => rmSync(hive, { recursive: true, force: true }));
-    const { key } = await buildLocalKernel({ hive, logger: createLogger('silent') });
+    const { key } = await buildLocalKernel({ hive, logger: createLogger('silent'), tools: TOOLS });
     const app = await buildApp({
       config: loadConfig({}, { hive, logLevel: 'silent' }),
       registryOptions: { pollMs: 0 },

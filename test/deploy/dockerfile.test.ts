@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { SANDBOX_INCLUDE, SANDBOX_JOB, SANDBOX_STATIC } from '../../src/compile/job-sandbox.js';
+import { SANDBOX_DWFUNCS } from '../../src/formats/dwarf/run-dwfuncs.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { aptPackages, contextCopies, parseDockerfile } from './helpers/dockerfile.js';
 
@@ -132,6 +133,9 @@ t.test('the sandbox image provides the neutral paths the compile steps use', asy
   for (const p of ['clang', 'gcc', 'libc6-dev', 'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross'])
     t.ok(pkgs.has(p), p);
   t.notOk(pkgs.has('curl') || pkgs.has('wget'), 'no network tools');
+  // one policy for every tool that reads untrusted input: the ko, build and ingest tools are here too
+  for (const p of ['dwarves', 'bpftool', 'libdw1', 'xz-utils', 'zstd', 'bzip2']) t.ok(pkgs.has(p), p);
+  t.ok(dests.includes(SANDBOX_DWFUNCS), `the DWARF helper at ${SANDBOX_DWFUNCS}`);
   // the static libraries come from the image's own build stage, for its target arch
   t.match(
     final

@@ -13,6 +13,7 @@ import { artifactPath, type KernelKey } from '../../src/hive/layout.js';
 import { stagingRoot } from '../../src/hive/publish.js';
 import { BuildProcesses, inProcessBuilder } from '../../src/indexer/build-process.js';
 import { createLogger } from '../../src/log/logger.js';
+import { RUNNER } from '../helpers/tools.js';
 
 // A real kernel's BTF (this machine's): large enough that its build (BTF parse, rows, SQLite)
 // stalls an event loop for seconds when it runs on it.
@@ -46,7 +47,7 @@ t.test('control: the same build on this event loop stalls it', async (t) => {
   const hive = path.join(root, 'control');
   const key: KernelKey = { arch: 'x86_64', release: 'custom', ver: '6.0.0-control' };
   const { maxMs } = await worstStall(() =>
-    inProcessBuilder(logger).build({ hive, key, input: HOST_BTF, keepVmlinux: false, lockHeld: false }),
+    inProcessBuilder(logger, RUNNER).build({ hive, key, input: HOST_BTF, keepVmlinux: false, lockHeld: false }),
   );
   controlStallMs = maxMs;
   t.ok(maxMs > 250, `in-process build stalled the loop for ${maxMs.toFixed(0)} ms`);
@@ -114,7 +115,7 @@ t.test('an upload builds in a builder process: /healthz and lookups answer meanw
 t.test('a build past its deadline is stopped, nothing is published', async (t) => {
   const hive = path.join(root, 'deadline');
   const key: KernelKey = { arch: 'x86_64', release: 'custom', ver: '6.0.0-late' };
-  const builder = new BuildProcesses({ deadlineMs: 1_500, logger, graceMs: 500 });
+  const builder = new BuildProcesses({ deadlineMs: 1_500, logger, graceMs: 500, policy: RUNNER.policy });
   const err = await builder
     .build({ hive, key, input: HOST_BTF, keepVmlinux: false, lockHeld: false })
     .catch((e: unknown) => e);
@@ -127,7 +128,7 @@ t.test('a build past its deadline is stopped, nothing is published', async (t) =
 t.test('shutdown stops a running build; errors come back coded', async (t) => {
   const hive = path.join(root, 'shutdown');
   const key: KernelKey = { arch: 'x86_64', release: 'custom', ver: '6.0.0-stop' };
-  const builder = new BuildProcesses({ deadlineMs: 600_000, logger, graceMs: 500 });
+  const builder = new BuildProcesses({ deadlineMs: 600_000, logger, graceMs: 500, policy: RUNNER.policy });
   const running = builder
     .build({ hive, key, input: HOST_BTF, keepVmlinux: false, lockHeld: false })
     .catch((e: unknown) => e);
@@ -147,7 +148,7 @@ t.test('shutdown stops a running build; errors come back coded', async (t) => {
 
   const text = path.join(root, 'not-a-kernel');
   await fs.writeFile(text, 'plain text, not a kernel\n');
-  const other = new BuildProcesses({ deadlineMs: 60_000, logger });
+  const other = new BuildProcesses({ deadlineMs: 60_000, logger, policy: RUNNER.policy });
   const bad = await other
     .build({ hive, key, input: text, keepVmlinux: false, lockHeld: false })
     .catch((e: unknown) => e);

@@ -6,12 +6,13 @@ import { downloadAndExtract } from '../../src/ingest/download-extract.js';
 import { resolvePackage } from '../../src/ingest/resolve.js';
 import { resolveInOrder } from '../../src/ingest/resolve-in-order.js';
 import { resolveUname } from '../../src/ingest/uname.js';
+import { RUNNER } from '../helpers/tools.js';
 import { FAMILY, familyMirror } from './helpers/family-mirror.js';
 
 const m = await familyMirror();
 t.teardown(m.close);
 const catalog = builtinCatalog();
-const fast = { retry: { retries: 0 } };
+const fast = { retry: { retries: 0 }, runner: RUNNER };
 
 /** What `surfhive ingest auto` and provisioning do: the uname's releases, in order, against the mirrors. */
 const resolveAuto = (uname: string) => {
@@ -79,7 +80,7 @@ t.test('pool .ddeb and Koji .rpm download and extract', async (t) => {
       ...fast,
     });
     await fs.mkdir(dir, { recursive: true });
-    const got = await downloadAndExtract(cand, dir);
+    const got = await downloadAndExtract(cand, dir, { runner: RUNNER });
     t.same(await fs.readFile(got.kernel.vmlinuxPath), m.elfBytes, `${uname}: the vmlinux inside`);
   }
 });

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { IndexCache } from '../../src/ingest/index-cache.js';
 import { resolvePackage } from '../../src/ingest/resolve.js';
+import { RUNNER } from '../helpers/tools.js';
 import { ingestMirror } from '../ingest/helpers/ingest-mirror.js';
 
 const m = await ingestMirror();
@@ -9,7 +10,7 @@ t.teardown(() => m.close());
 /** Requests the mirror got for its metadata (anything but the packages). */
 const indexReads = () => m.mirror.requests.filter((r) => !r.path.endsWith('.deb')).length;
 const resolve = (version: string, indexCache?: IndexCache) =>
-  resolvePackage({ release: 'debian', version, arch: 'x86_64', mirrors: m.mirrors, indexCache });
+  resolvePackage({ release: 'debian', version, arch: 'x86_64', mirrors: m.mirrors, indexCache, runner: RUNNER });
 
 t.test('without a cache every resolution reads the index again (control)', async (t) => {
   const before = indexReads();

@@ -6,6 +6,7 @@ import t, { type Test } from 'tap';
 import { SurfhiveError } from '../../src/errors/codes.js';
 import { type ExtractTarget, extractKernel } from '../../src/ingest/extract.js';
 import { runToolOk } from '../../src/sandbox/exec.js';
+import { RUNNER } from '../helpers/tools.js';
 import { buildDeb, buildElf, buildRpm, craftDeb, craftRpm, makeCpio } from './helpers/fixtures.js';
 
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'surfhive-extract-'));
@@ -37,7 +38,7 @@ const tmpIsEmpty = async () => (await fs.readdir(tmp).catch(() => [])).length ==
 for (const compressor of ['gzip', 'xz', 'zstd'] as const) {
   t.test(`rpmbuild RPM with a ${compressor} payload`, async (t) => {
     const rpm = await buildRpm(work, { version: '4.19.91', release: '24.8.an8', compressor, elf });
-    const got = await extractKernel(rpm, rpmTarget, tmp);
+    const got = await extractKernel(rpm, rpmTarget, tmp, {}, { runner: RUNNER });
     t.same(await fs.readFile(got.vmlinuxPath), elfBytes, 'vmlinux is byte-identical');
     t.ok(got.moduleDir);
     t.same(await fs.readFile(path.join(got.moduleDir!, 'kernel/fs/foo/foo.ko.debug')), elfBytes);
@@ -46,7 +47,7 @@ for (const compressor of ['gzip', 'xz', 'zstd'] as const) {
       names.some((n) => String(n).includes('README') || String(n).includes('build-id')),
       'nothing but vmlinux and modules',
     );
-    const noMods = await extractKernel(rpm, rpmTarget, tmp, { includeModules: false });
+    const noMods = await extractKernel(rpm, rpmTarget, tmp, { includeModules: false }, { runner: RUNNER });
     t.equal(noMods.moduleDir, undefined);
     await fs.rm(got.dir, { recursive: true });
     await fs.rm(noMods.dir, { recursive: true });
@@ -57,7 +58,7 @@ for (const compressor of ['gzip', 'xz', 'zstd'] as const) {
 for (const compression of ['xz', 'zstd', 'gzip'] as const) {
   t.test(`dpkg-deb package with data.tar.${compression}`, async (t) => {
     const deb = await buildDeb(work, { kver: DKVER, version: '6.1.158-1', compression, elf });
-    const got = await extractKernel(deb, debTarget, tmp);
+    const got = await extractKernel(deb, debTarget, tmp, {}, { runner: RUNNER });
     t.same(await fs.readFile(got.vmlinuxPath), elfBytes);
     t.same(await fs.readFile(path.join(got.moduleDir!, 'kernel/fs/foo.ko')), elfBytes);
     await fs.rm(got.dir, { recursive: true });
@@ -66,7 +67,7 @@ for (const compression of ['xz', 'zstd', 'gzip'] as const) {
 }
 
 const rejects = async (t: Test, file: string, target: ExtractTarget, pattern: RegExp, caps = {}) => {
-  const err = await extractKernel(file, target, tmp, caps).then(
+  const err = await extractKernel(file, target, tmp, caps, { runner: RUNNER }).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -101,7 +102,7 @@ t.test('hand-made RPM that is well formed extracts', async (t) => {
     { name: './usr', mode: 0o40755 },
     { name: vmlinuxName, mode: 0o100644, data: elfBytes },
   ]);
-  const got = await extractKernel(file, rpmTarget, tmp);
+  const got = await extractKernel(file, rpmTarget, tmp, {}, { runner: RUNNER });
   t.same(await fs.readFile(got.vmlinuxPath), elfBytes);
   await fs.rm(got.dir, { recursive: true });
 });
@@ -214,7 +215,7 @@ t.test('DEB members ../x, /etc/x, symlink and hard link are refused', async (t) 
     'ok.deb',
     await craftDeb({ control: debControl, data: [{ name: debVmlinux, data: elfBytes }] }),
   );
-  const got = await extractKernel(ok, debTarget, tmp);
+  const got = await extractKernel(ok, debTarget, tmp, {}, { runner: RUNNER });
   t.same(await fs.readFile(got.vmlinuxPath), elfBytes, 'the same builder makes a good package');
   await fs.rm(got.dir, { recursive: true });
 });
@@ -238,7 +239,7 @@ t.test('DEB bomb and garbage tar', async (t) => {
 
 t.test('xz decompression runs through sandbox/exec and leaves no process behind', async (t) => {
   const rpm = await buildRpm(work, { version: '4.19.91', release: '24.8.an8', compressor: 'xz', elf });
-  const got = await extractKernel(rpm, rpmTarget, tmp, { includeModules: false });
+  const got = await extractKernel(rpm, rpmTarget, tmp, { includeModules: false }, { runner: RUNNER });
   t.ok(got.vmlinuxPath);
   const ps = await runToolOk('ps', ['-eo', 'ppid,comm'], { timeoutMs: 10_000 });
   const mine = ps.stdout
@@ -258,7 +259,7 @@ t.test('extractKernelStream consumes a stream arriving in small pieces', async (
       yield bytes.subarray(i, i + 777);
     }
   }
-  const got = await extractKernelStream(trickle(), rpmTarget, tmp);
+  const got = await extractKernelStream(trickle(), rpmTarget, tmp, {}, { runner: RUNNER });
   t.same(await fs.readFile(got.vmlinuxPath), elfBytes);
   await fs.rm(got.dir, { recursive: true });
 });

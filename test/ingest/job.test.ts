@@ -14,6 +14,7 @@ import { type IngestDeps, type IngestJobData, ingestJobId, runIngest } from '../
 import { ingestProcessor, ingestQueue } from '../../src/jobs/ingest.js';
 import { type JobContext, JobFailedError } from '../../src/queue/types.js';
 import { startRedis } from '../helpers/redis.js';
+import { RUNNER } from '../helpers/tools.js';
 import { makeTar } from './helpers/fixtures.js';
 import { debKey, ingestMirror, KVERS, kernelState, leftovers, packFiles } from './helpers/ingest-mirror.js';
 
@@ -26,6 +27,7 @@ const newHive = () => path.join(m.root, `hive-${hiveN++}`);
 const fast = (hive: string): IngestDeps => ({
   hive,
   logger,
+  runner: RUNNER,
   download: { retryBaseMs: 10, stallTimeoutMs: 500, retries: 2 },
   retry: { retries: 1, baseDelayMs: 10 },
   fetch: { stallMs: 2000 },

@@ -6,6 +6,7 @@ import type { SurfhiveError } from '../../src/errors/codes.js';
 import { parseMirrorArgs } from '../../src/ingest/catalog.js';
 import { type DownloadExtractOptions, downloadAndExtract } from '../../src/ingest/download-extract.js';
 import { listPackages, type ResolveRequest, resolvePackage } from '../../src/ingest/resolve.js';
+import { RUNNER } from '../helpers/tools.js';
 import { buildDeb, buildElf, buildRpm, createRepo, writePackagesXz } from './helpers/fixtures.js';
 import { startMirror } from './helpers/mirror-server.js';
 
@@ -86,7 +87,7 @@ const mirrors = parseMirrorArgs([
   `ubuntu=${mirror.url}/ubuntu`,
   `oracle=${mirror.url}/oracle`,
 ]);
-const fast = { retry: { retries: 2, baseDelayMs: 10 }, fetch: { stallMs: 2000 } };
+const fast = { retry: { retries: 2, baseDelayMs: 10 }, fetch: { stallMs: 2000 }, runner: RUNNER };
 const failure = async (p: Promise<unknown>) =>
   p.then(
     () => undefined,
@@ -190,7 +191,7 @@ t.test('mirror faults while resolving', async (t) => {
 /** What an ingest does before it builds (src/ingest/run.ts): resolve, then download and extract at once. */
 async function obtain(req: ResolveRequest, dir: string, download?: DownloadExtractOptions['download']) {
   const cand = await resolvePackage(req);
-  return { cand, ...(await downloadAndExtract(cand, dir, { download })) };
+  return { cand, ...(await downloadAndExtract(cand, dir, { download, runner: RUNNER })) };
 }
 
 t.test('resolve, download, extract (anolis, zstd payload, cut mid-file)', async (t) => {

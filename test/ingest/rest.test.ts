@@ -7,6 +7,7 @@ import { installErrorHandling } from '../../src/api/errors.js';
 import { ingestRoutes } from '../../src/api/rest/ingest.js';
 import { loadConfig } from '../../src/config/config.js';
 import { ingestQueue } from '../../src/jobs/ingest.js';
+import { RUNNER } from '../helpers/tools.js';
 import { debKey, ingestMirror, KVERS, kernelState } from './helpers/ingest-mirror.js';
 
 const m = await ingestMirror();
@@ -21,6 +22,7 @@ const config = loadConfig(
 
 async function app(hashes: string[]): Promise<FastifyInstance> {
   const q = await ingestQueue(config, hive, logger, {
+    runner: RUNNER,
     name: 'ingest-rest',
     download: { retryBaseMs: 10, stallTimeoutMs: 500, retries: 1 },
     retry: { retries: 1, baseDelayMs: 10 },

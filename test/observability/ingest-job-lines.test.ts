@@ -11,6 +11,7 @@ import { loggerOptions } from '../../src/log/logger.js';
 import { JobFailedError } from '../../src/queue/types.js';
 import { logLines, parseSamples, sampleValue } from '../helpers/prom-text.js';
 import { startRedis } from '../helpers/redis.js';
+import { RUNNER } from '../helpers/tools.js';
 import { ingestMirror, KVERS } from '../ingest/helpers/ingest-mirror.js';
 
 const m = await ingestMirror();
@@ -32,6 +33,7 @@ for (const mode of ['in-process', 'BullMQ'] as const) {
       const name = `ingest-${randomBytes(4).toString('hex')}`;
       const q = await ingestQueue(config, hive, pino(loggerOptions('info'), stream), {
         name,
+        runner: RUNNER,
         download: { retryBaseMs: 10, stallTimeoutMs: 500, retries: 1 },
         retry: { retries: 1, baseDelayMs: 10 },
         observer: metrics.jobs.ingest,

@@ -16,6 +16,7 @@ import type { KernelBuilder } from '../../indexer/build-process.js';
 import { extractKernel } from '../../ingest/extract.js';
 import { readKernelMeta } from '../../kernel-db/db-file.js';
 import type { Logger } from '../../log/logger.js';
+import type { ToolRunner } from '../../sandbox/exec.js';
 import { requireOperator } from '../auth.js';
 import {
   bearerSecurity,
@@ -35,6 +36,8 @@ export interface UploadRouteDeps {
   /** Where builds run (off the event loop). */
   builder: KernelBuilder;
   logger: Logger;
+  /** The process's runner: the package's decompressors and the build's tools run under it. */
+  runner: ToolRunner;
 }
 
 type UploadKind = 'elf' | 'btf' | 'rpm' | 'deb';
@@ -130,9 +133,8 @@ export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps):
             file,
             { format: kind, ver, layout: PACKAGE_LAYOUT[kind](ver) },
             staging,
-            {
-              includeModules: false,
-            },
+            { includeModules: false },
+            { runner: deps.runner },
           );
           input = got.vmlinuxPath;
         }

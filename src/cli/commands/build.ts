@@ -32,14 +32,18 @@ export function registerBuild(program: Command): void {
       const { config } = loadSettings(flags);
       const job = flags.local ? localJob(input, flags) : inputJob(input, flags);
       const logger = commandLogger(config);
-      const [{ buildLocalKernel }, { buildKernel }] = await Promise.all([
+      const [{ buildLocalKernel }, { buildKernel }, { ToolRunner }, { policyFromConfig }] = await Promise.all([
         import('../../indexer/local-kernel.js'),
         import('../../indexer/pipeline.js'),
+        import('../../sandbox/exec.js'),
+        import('../../sandbox/policy.js'),
       ]);
+      // pahole, the DWARF helper and bpftool run under the configured sandbox (SURFHIVE_SANDBOX)
+      const tools = { runner: new ToolRunner(policyFromConfig(config)) };
       const started = Date.now();
       const result =
         job.kind === 'local'
-          ? await buildLocalKernel({ hive: config.hive, logger, force: flags.force ?? false })
+          ? await buildLocalKernel({ hive: config.hive, logger, force: flags.force ?? false, tools })
           : await buildKernel({
               hive: config.hive,
               key: job.key,
@@ -48,6 +52,7 @@ export function registerBuild(program: Command): void {
               keepVmlinux: flags.keepVmlinux ?? false,
               force: flags.force ?? false,
               logger,
+              tools,
             });
       const k = result.key;
       const what = result.published ? 'published' : 'already published (same input)';

@@ -84,14 +84,19 @@ export function registerIngest(program: Command): void {
         retry: { retries: config.mirrorRetries },
         download: { stallTimeoutMs: config.mirrorTimeoutMs, retries: config.mirrorRetries },
       };
-      const [{ listPackages }, { runIngest }, { recoverHive }] = await Promise.all([
-        import('../../ingest/resolve.js'),
-        import('../../ingest/run.js'),
-        import('../../hive/publish.js'),
-      ]);
+      const [{ listPackages }, { runIngest }, { recoverHive }, { ToolRunner }, { policyFromConfig }] =
+        await Promise.all([
+          import('../../ingest/resolve.js'),
+          import('../../ingest/run.js'),
+          import('../../hive/publish.js'),
+          import('../../sandbox/exec.js'),
+          import('../../sandbox/policy.js'),
+        ]);
+      // decompressors, pahole, the DWARF helper and bpftool run under the configured sandbox
+      const runner = new ToolRunner(policyFromConfig(config));
       try {
         if (flags.list) {
-          printList(await listPackages({ release, arch, mirrors, catalog, ...net }), release, arch);
+          printList(await listPackages({ release, arch, mirrors, catalog, runner, ...net }), release, arch);
           return;
         }
         await recoverHive(config.hive);
@@ -108,7 +113,7 @@ export function registerIngest(program: Command): void {
         const result = await withInterrupt((signal) => {
           const view = new ProgressPrinter(process.stderr);
           return runIngest(
-            { hive: config.hive, catalog, logger: commandLogger(config), ...net },
+            { hive: config.hive, catalog, runner, logger: commandLogger(config), ...net },
             {
               id: 'cli',
               attempt: 1,

@@ -16,8 +16,8 @@ export interface DwarfReadOptions {
   /** `vm` for vmlinux, else the module name. */
   module: string;
   timeoutMs?: number;
-  /** The runner and job deadline the helper runs under; default bubblewrap. */
-  tools?: ToolUse;
+  /** The runner and job deadline the helper runs under. */
+  tools: ToolUse;
 }
 
 function funcRows(funcs: DwarfFunc[], module: string): FuncRow[] {
@@ -61,7 +61,7 @@ export async function funcsAndArrayDimsFromDwarf(
 /** Only the multi-dimensional array members (see funcsAndArrayDimsFromDwarf). */
 export async function arrayDimsFromDwarf(
   elfPath: string,
-  opts: { timeoutMs?: number; tools?: ToolUse } = {},
+  opts: { timeoutMs?: number; tools: ToolUse },
 ): Promise<MemberArrayDims[]> {
   return (await runDwfuncs(elfPath, { arrays: true, timeoutMs: opts.timeoutMs, tools: opts.tools }))
     .arrayDims;

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SurfhiveError } from '../../errors/codes.js';
-import { BWRAP_TOOLS, type ToolUse, toolTimeout } from '../../sandbox/tool-use.js';
+import { type ToolUse, toolTimeout } from '../../sandbox/tool-use.js';
 import { nativeToolPath } from '../../util/package-root.js';
 import { type DwfuncsListing, parseDwfuncsListing } from './dwfuncs-output.js';
 
@@ -11,6 +11,12 @@ const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 const GIB = 1024 ** 3;
 /** A listing far beyond any real kernel's (Debian 6.1 vmlinux: ~6 MB). */
 const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Where the helper sits inside a sandbox: bound there from out/native under bubblewrap, built
+ * into the docker sandbox image at the same path (docker/sandbox.Dockerfile).
+ */
+export const SANDBOX_DWFUNCS = '/lbc/bin/dwfuncs';
 
 /** What each dwfuncs exit code means, as a client-safe error. */
 function exitError(code: number | null, signal: string | null): SurfhiveError {
@@ -34,9 +40,9 @@ function exitError(code: number | null, signal: string | null): SurfhiveError {
  */
 export async function runDwfuncs(
   elfPath: string,
-  opts: { arrays: boolean; timeoutMs?: number | undefined; tools?: ToolUse | undefined },
+  opts: { arrays: boolean; timeoutMs?: number | undefined; tools: ToolUse },
 ): Promise<DwfuncsListing> {
-  const tools = opts.tools ?? BWRAP_TOOLS;
+  const { tools } = opts;
   const tool = nativeToolPath('dwfuncs');
   if (!existsSync(tool))
     throw new SurfhiveError('TOOL_FAILED', 'the dwfuncs helper is not built (run scripts/build-native.sh)');
@@ -50,25 +56,25 @@ export async function runDwfuncs(
   try {
     const outFile = path.join(tmp, 'funcs.tsv');
     const timeoutMs = toolTimeout(tools, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const res = await tools.runner.run(tool, [...(opts.arrays ? ['-a'] : []), elfPath], {
+    const res = await tools.runner.run(SANDBOX_DWFUNCS, [...(opts.arrays ? ['-a'] : []), elfPath], {
       timeoutMs,
       signal: tools.signal,
       // The helper and its input, nothing else; its listing streams out to a host-side file.
       confine: {
         mounts: [
-          { source: tool, dest: tool },
+          { source: tool, dest: SANDBOX_DWFUNCS, toolchain: true },
           { source: elfPath, dest: elfPath },
         ],
         chdir: '/',
       },
       stdoutFile: outFile,
+      maxOutputBytes: MAX_OUTPUT_BYTES,
       // the input is mapped whole: leave room for it above libdw's own needs
       limits: { memoryBytes: size + 2 * GIB, cpuSeconds: timeoutMs / 1000 + 5 },
     });
     if (res.timedOut) throw new SurfhiveError('TOOL_TIMEOUT', `dwfuncs did not finish in ${timeoutMs} ms`);
+    if (res.truncated) throw new SurfhiveError('TOOL_FAILED', 'dwfuncs printed more than any kernel needs');
     if (res.code !== 0) throw exitError(res.code, res.signal);
-    if ((await stat(outFile)).size > MAX_OUTPUT_BYTES)
-      throw new SurfhiveError('TOOL_FAILED', 'dwfuncs printed more than any kernel needs');
     return parseDwfuncsListing(await readFile(outFile, 'utf8'));
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../../errors/codes.js';
 import { checkModuleName } from '../../hive/names.js';
-import { BWRAP_TOOLS, type ToolUse, toolTimeout } from '../../sandbox/tool-use.js';
+import { type ToolUse, toolTimeout } from '../../sandbox/tool-use.js';
 import type { ModuleFile } from './find.js';
 
 export interface PreparedModule {
@@ -15,8 +15,8 @@ export interface PrepareOptions {
   /** Largest decompressed module accepted (against compression bombs). Default 1 GiB. */
   maxBytes?: number;
   timeoutMs?: number;
-  /** The runner and job deadline the decompressor runs under; default bubblewrap. */
-  tools?: ToolUse;
+  /** The runner and job deadline the decompressor runs under. */
+  tools: ToolUse;
 }
 
 const DEFAULT_MAX_BYTES = 1024 ** 3;
@@ -36,12 +36,12 @@ function decompressCommand(file: ModuleFile, link: string, out: string): [string
 export async function prepareModule(
   file: ModuleFile,
   workDir: string,
-  opts: PrepareOptions = {},
+  opts: PrepareOptions,
 ): Promise<PreparedModule> {
   const name = checkModuleName(file.name);
   if (file.compression === 'none') return { name, elfPath: file.path };
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const tools = opts.tools ?? BWRAP_TOOLS;
+  const { tools } = opts;
   const timeoutMs = toolTimeout(tools, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const out = path.join(workDir, `${name}.ko`);
   const link = `${out}.xz`;
