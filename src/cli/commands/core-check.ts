@@ -5,6 +5,8 @@ import { checkObject, kernelsFor } from '../../corecheck/check.js';
 import { renderMatrix } from '../../corecheck/render-text.js';
 import { checkArch, checkRelease } from '../../hive/names.js';
 import { HiveRegistry } from '../../hive/registry.js';
+import { ToolRunner } from '../../sandbox/exec.js';
+import { policyFromConfig } from '../../sandbox/policy.js';
 
 interface CoreCheckFlags {
   hive?: string;
@@ -36,7 +38,10 @@ export function registerCoreCheck(program: Command): void {
           ...(flags.verPrefix && { verPrefix: flags.verPrefix }),
         };
         const file = path.resolve(object);
-        const m = await checkObject(file, await kernelsFor(registry, file, selection), {
+        // the helper reads the object under the configured sandbox (SURFHIVE_SANDBOX)
+        const runner = new ToolRunner(policyFromConfig(config));
+        const m = await checkObject(file, await kernelsFor(registry, file, selection, runner), {
+          runner,
           onProgress: (done, total) => {
             if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} kernels`);
           },
