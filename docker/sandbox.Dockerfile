@@ -8,7 +8,8 @@
 # and clang/gcc on PATH. Only /job and /lbc/include/vmlinux.h are bound in per job.
 # The same image confines every other tool that reads untrusted input (SURFHIVE_SANDBOX=docker is
 # one policy for all of them): pahole (dwarves) and the DWARF helper at /lbc/bin/dwfuncs for
-# uploaded modules (`ko`) and builds, bpftool for vmlinux.h, and xz/zstd/bzip2 for ingest,
+# uploaded modules (`ko`) and builds, bpftool for vmlinux.h and BTF bundles, the CO-RE helper at
+# /lbc/bin/corecheck for uploaded BPF objects, and xz/zstd/bzip2 for ingest,
 # each with only its input bound in.
 # Debian 12 like the worker image: clang's resource directory is the same path in both.
 
@@ -26,6 +27,12 @@ WORKDIR /src
 COPY native ./native
 COPY scripts ./scripts
 RUN bash scripts/build-static-libs.sh "$TARGET_ARCH"
+# The CO-RE helper runs on the engine's own arch whatever the image's target: it links that
+# arch's static libbpf (and only the C library, the same Debian release as the final image).
+RUN if [ "$(uname -m)" != "$TARGET_ARCH" ]; then bash scripts/build-static-libs.sh "$(uname -m)"; fi \
+ && mkdir -p /src/out/native \
+ && make -C native/corecheck OUT=/src/out/native STATIC=/src/out/static \
+ && test -x /src/out/native/corecheck
 
 # The DWARF helper, built against the final image's own libdw (same Debian release).
 FROM debian:12-slim AS dwfuncs
@@ -50,6 +57,7 @@ COPY --from=static /src/out/static/${TARGET_ARCH}/include/bpf /lbc/include/bpf
 COPY --from=static /src/out/static/${TARGET_ARCH}/lib /lbc/static/lib
 COPY --from=static /src/out/static/${TARGET_ARCH}/runtime /lbc/static/runtime
 COPY --from=dwfuncs /src/out/dwfuncs /lbc/bin/dwfuncs
+COPY --from=static /src/out/native/corecheck /lbc/bin/corecheck
 # Mount points for the per-job binds (the root file system is read-only at run time).
 RUN touch /lbc/include/vmlinux.h \
  && mkdir -p /job \

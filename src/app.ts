@@ -160,7 +160,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     maxMemberRows: config.koMaxRows,
     logger,
   });
-  const core = new CoreCheckService({ registry, workDir: config.workDir, logger });
+  const core = new CoreCheckService({ registry, workDir: config.workDir, logger, runner });
   const lbcCommands: LbcCommandTable = {
     ...lookupLbcCommands(),
     ko: koCommand(

@@ -17,6 +17,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'surfhive-bench-core-'));
 const { writeBundle } = await import(path.join(root, 'dist/src/corecheck/bundle.js'));
 const { selectKernels } = await import(path.join(root, 'dist/src/corecheck/select.js'));
 const { HiveRegistry } = await import(path.join(root, 'dist/src/hive/registry.js'));
+const { ToolRunner } = await import(path.join(root, 'dist/src/sandbox/exec.js'));
 
 console.log(machineLine());
 if (distinct.length < 3) console.log(`warning: only ${distinct.length} distinct BTF files (pass --btf FILE)`);
@@ -97,7 +98,8 @@ registry.close();
 const bundleDir = path.join(dir, 'bundle');
 mkdirSync(bundleDir);
 const t0 = performance.now();
-const archive = await writeBundle(obj, kernels, bundleDir);
+// the server's default policy: each bpftool run confined by bubblewrap
+const archive = await writeBundle(obj, kernels, bundleDir, { runner: new ToolRunner({ kind: 'bwrap' }) });
 const bundleS = (performance.now() - t0) / 1000;
 console.log(
   `bundle (${kernels.length} min_core_btf, 2 at a time, + tar.xz): ${bundleS.toFixed(2)} s, ${((bundleS * 1000) / N).toFixed(1)} ms/kernel, archive ${(statSync(archive).size / 1024).toFixed(0)} KiB`,

@@ -53,11 +53,19 @@ export class JsonShapeScanner {
   }
 }
 
+/** How long a refused body is still read and dropped so that its sender can take the answer. */
+export const REFUSED_DRAIN_MS = 5_000;
+
 /**
  * Reads a request body up to `limit` bytes, scanning its JSON shape chunk by
  * chunk (each chunk costs well under a millisecond), and refuses it as soon
- * as it is too large (BODY_TOO_LARGE) or too deep or wide (BAD_REQUEST). The
- * rest of a refused body is drained, not kept.
+ * as it is too large (BODY_TOO_LARGE) or too deep or wide (BAD_REQUEST).
+ * A body refused while the client still sends it is read on and dropped (never
+ * kept, never scanned) until it ends, then answered: answering first would close
+ * the connection under the sender, whose writes then fail (EPIPE) and whose
+ * answer is lost with the reset. That reading stops at `limit` bytes in all and
+ * after REFUSED_DRAIN_MS; past either, the refusal goes out at once and the
+ * connection closes.
  */
 export function readJsonBody(
   payload: IncomingMessage,
@@ -75,27 +83,39 @@ export function readJsonBody(
     const chunks: Buffer[] = [];
     let size = 0;
     let failed: SurfhiveError | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
+    const refuse = () => {
+      clearTimeout(drainTimer);
+      reject(failed);
+    };
     payload.on('data', (chunk: Buffer) => {
-      if (failed) return;
       size += chunk.length;
+      if (failed) {
+        if (size > limit) refuse();
+        return;
+      }
       if (size > limit)
         failed = new SurfhiveError('BODY_TOO_LARGE', `request body is too large (more than ${limit} bytes)`);
       else {
         const problem = scanner.push(chunk);
         if (problem) failed = new SurfhiveError('BAD_REQUEST', `request body refused: ${problem}`);
       }
-      if (failed) {
+      if (!failed) chunks.push(chunk);
+      else {
         chunks.length = 0;
-        // Answer at once; what is still coming is read and dropped.
-        reject(failed);
-      } else chunks.push(chunk);
+        if (size > limit) refuse();
+        else drainTimer = setTimeout(refuse, REFUSED_DRAIN_MS);
+      }
     });
     payload.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks, size));
+      if (failed) refuse();
+      else resolve(Buffer.concat(chunks, size));
     });
     payload.on('error', (err) => {
-      if (!failed) reject(err);
+      if (failed) refuse();
+      else reject(err);
     });
+    payload.on('close', () => clearTimeout(drainTimer));
   });
 }
 

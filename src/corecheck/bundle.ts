@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SurfhiveError } from '../errors/codes.js';
-import { runToolOk } from '../sandbox/exec.js';
+import { runToolOk, type ToolRunner } from '../sandbox/exec.js';
 import type { SelectedKernel } from './select.js';
 
 /** The distro's own version when the kernel release names it (.el8, .an8, .fc38...), else major.minor. */
@@ -23,10 +23,53 @@ async function fileSha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** What bpftool sees: the object and one kernel's BTF read-only, an empty directory for its output. */
+const SANDBOX_OBJECT = '/in/object.o';
+const SANDBOX_BTF = '/in/vmlinux.btf';
+const SANDBOX_OUT = '/out';
+const MIN_BTF = 'min.btf';
+
+/** `bpftool gen min_core_btf` of one kernel, confined, its output written to `out`. */
+async function minCoreBtf(
+  runner: ToolRunner,
+  objectPath: string,
+  btfPath: string,
+  out: string,
+  dir: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const scratch = await mkdtemp(path.join(dir, 'min-'));
+  try {
+    await runner.runOk(
+      'bpftool',
+      ['gen', 'min_core_btf', SANDBOX_BTF, path.posix.join(SANDBOX_OUT, MIN_BTF), SANDBOX_OBJECT],
+      {
+        confine: {
+          mounts: [
+            { source: objectPath, dest: SANDBOX_OBJECT },
+            { source: btfPath, dest: SANDBOX_BTF },
+            { source: scratch, dest: SANDBOX_OUT, writable: true },
+          ],
+          chdir: SANDBOX_OUT,
+        },
+        timeoutMs: 60_000,
+        signal,
+        maxOutputBytes: 64 * 1024,
+        limits: { memoryBytes: 2 * 1024 * 1024 * 1024, fileBytes: 64 * 1024 * 1024 },
+      },
+    );
+    await rename(path.join(scratch, MIN_BTF), out);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 /** bpftool runs at once: each is one core for a fraction of a second. */
 const BUNDLE_PARALLEL = 2;
 
 export interface BundleOptions {
+  /** The process's configured runner: bpftool reads the uploaded object under its sandbox. */
+  runner: ToolRunner;
   signal?: AbortSignal;
   onProgress?(done: number, total: number): void;
 }
@@ -39,7 +82,7 @@ export async function writeBundle(
   objectPath: string,
   kernels: SelectedKernel[],
   dir: string,
-  opts: BundleOptions = {},
+  opts: BundleOptions,
 ): Promise<string> {
   if (kernels.length === 0)
     throw new SurfhiveError('KERNEL_NOT_FOUND', 'the object loads on none of the selected kernels');
@@ -58,11 +101,7 @@ export async function writeBundle(
       const [first, ...same] = groups[i]!;
       const out = path.join(tree, bundlePath(first!));
       await mkdir(path.dirname(out), { recursive: true });
-      await runToolOk('bpftool', ['gen', 'min_core_btf', first!.btfPath, out, objectPath], {
-        timeoutMs: 60_000,
-        signal: opts.signal,
-        limits: { memoryBytes: 2 * 1024 * 1024 * 1024, fileBytes: 64 * 1024 * 1024 },
-      });
+      await minCoreBtf(opts.runner, objectPath, first!.btfPath, out, dir, opts.signal);
       for (const k of same) {
         const copy = path.join(tree, bundlePath(k));
         await mkdir(path.dirname(copy), { recursive: true });

@@ -1,10 +1,13 @@
 import type { HiveRegistry } from '../hive/registry.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 import { kernelOutcome, summarize } from './matrix.js';
 import { type NativeKernelLine, runCorecheck } from './native.js';
 import { type SelectedKernel, selectKernels } from './select.js';
 import type { CoreMatrix, KernelOutcome, KernelSelection } from './types.js';
 
 export interface CheckOptions {
+  /** The process's configured runner: the helper runs under its sandbox. */
+  runner: ToolRunner;
   signal?: AbortSignal;
   /** Kernels done so far, as they finish. */
   onProgress?(done: number, total: number): void;
@@ -17,13 +20,14 @@ const timeoutFor = (kernels: number) => 10_000 + kernels * 200;
 export async function checkObject(
   objectPath: string,
   kernels: SelectedKernel[],
-  opts: CheckOptions = {},
+  opts: CheckOptions,
 ): Promise<CoreMatrix> {
   const lines: NativeKernelLine[] = [];
   const object = await runCorecheck(
     objectPath,
     kernels.map((k) => k.btfPath),
     {
+      runner: opts.runner,
       timeoutMs: timeoutFor(kernels.length),
       signal: opts.signal,
       onKernel: (line) => {
@@ -47,8 +51,9 @@ export async function kernelsFor(
   registry: HiveRegistry,
   objectPath: string,
   sel: KernelSelection,
+  runner: ToolRunner,
 ): Promise<SelectedKernel[]> {
   if (sel.arch) return selectKernels(registry, sel);
-  const info = await runCorecheck(objectPath, [], { timeoutMs: 10_000, onKernel: () => {} });
+  const info = await runCorecheck(objectPath, [], { runner, timeoutMs: 10_000, onKernel: () => {} });
   return selectKernels(registry, { ...sel, ...(info.arch && { arch: info.arch }) });
 }

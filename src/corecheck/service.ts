@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import type { HiveRegistry } from '../hive/registry.js';
 import type { Logger } from '../log/logger.js';
 import { InlineQueue } from '../queue/inline-queue.js';
 import type { JobContext, JobState } from '../queue/types.js';
+import type { ToolRunner } from '../sandbox/exec.js';
 import { writeBundle } from './bundle.js';
 import { checkObject, kernelsFor } from './check.js';
 import type { CoreMatrix, KernelSelection } from './types.js';
@@ -27,6 +28,8 @@ export interface CoreCheckOptions {
   registry: HiveRegistry;
   workDir: string;
   logger?: Logger;
+  /** The process's configured runner: the helper and bpftool read the hostile object under its sandbox. */
+  runner: ToolRunner;
   /** Checks run at once in this process (each is one helper process). Default 1. */
   concurrency?: number;
 }
@@ -37,6 +40,8 @@ export interface StagedObject {
 }
 
 const objectIn = (dir: string) => path.join(dir, 'object.o');
+/** Readable by the sandbox's unprivileged user, which sees the file alone; its directory stays private. */
+const OBJECT_MODE = 0o644;
 
 /**
  * CO-RE checks and BTF bundles of uploaded or compiled objects, run through an in-process
@@ -63,7 +68,7 @@ export class CoreCheckService {
   async stageUpload(stream: Readable & { truncated?: boolean }): Promise<StagedObject> {
     const dir = await this.stageDir();
     try {
-      await pipeline(stream, createWriteStream(objectIn(dir), { mode: 0o600 }));
+      await pipeline(stream, createWriteStream(objectIn(dir), { mode: OBJECT_MODE }));
       if (stream.truncated)
         throw new SurfhiveError('BODY_TOO_LARGE', `the object exceeds ${MAX_OBJECT_BYTES >> 20} MiB`);
       return { dir };
@@ -85,6 +90,7 @@ export class CoreCheckService {
       throw new SurfhiveError('BAD_REQUEST', 'the compile job built a .so; compile with output "o"');
     const dir = await this.stageDir();
     await copyFile(s.artifactPath, objectIn(dir));
+    await chmod(objectIn(dir), OBJECT_MODE);
     return { dir };
   }
 
@@ -95,7 +101,8 @@ export class CoreCheckService {
   /** Queues a check or bundle of a staged object; the job owns the object from here on. */
   async submit(kind: CoreJobData['kind'], staged: StagedObject, selection: KernelSelection) {
     // A bad object or an empty selection is refused now, not in the job.
-    const kernels = (await kernelsFor(this.opts.registry, objectIn(staged.dir), selection)).length;
+    const kernels = (await kernelsFor(this.opts.registry, objectIn(staged.dir), selection, this.opts.runner))
+      .length;
     const id = await this.queue.submit(
       kind,
       { kind, dir: staged.dir, selection },
@@ -140,8 +147,10 @@ export class CoreCheckService {
     const onProgress = (done: number, total: number) => void job.progress({ done, total });
     let keep = false;
     try {
-      const kernels = await kernelsFor(this.opts.registry, objectIn(dir), selection);
+      const { runner } = this.opts;
+      const kernels = await kernelsFor(this.opts.registry, objectIn(dir), selection, runner);
       const matrix = await checkObject(objectIn(dir), kernels, {
+        runner,
         signal: job.signal,
         onProgress: kind === 'check' ? onProgress : undefined,
       });
@@ -151,7 +160,7 @@ export class CoreCheckService {
         objectIn(dir),
         kernels.filter((k) => loading.has(`${k.arch}/${k.ver}`)),
         dir,
-        { signal: job.signal, onProgress },
+        { runner, signal: job.signal, onProgress },
       );
       keep = true;
       return { archive };

@@ -4,6 +4,7 @@ import { checkObject } from '../../src/corecheck/check.js';
 import type { SelectedKernel } from '../../src/corecheck/select.js';
 import type { CoreMatrix } from '../../src/corecheck/types.js';
 import { runTool } from '../../src/sandbox/exec.js';
+import { RUNNER } from '../helpers/tools.js';
 import { buildFixtures, buildLoader, LOCAL_BTF, PROGRAMS } from './fixtures.js';
 
 // Ground truth: the matrix's verdict and every resolved value against what libbpf itself does
@@ -47,7 +48,7 @@ if (process.getuid?.() !== 0) {
   const verdicts: Record<string, boolean[]> = {};
   for (const name of PROGRAMS) {
     t.test(name, async (t) => {
-      const m = await checkObject(fx.objects[name]!, kernels);
+      const m = await checkObject(fx.objects[name]!, kernels, { runner: RUNNER });
       t.equal(m.kernels.length, 2);
       const keys = ourKeys(m);
       verdicts[name] = [];

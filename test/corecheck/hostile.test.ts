@@ -5,6 +5,7 @@ import t, { type Test } from 'tap';
 import { checkObject } from '../../src/corecheck/check.js';
 import type { SelectedKernel } from '../../src/corecheck/select.js';
 import { runToolOk } from '../../src/sandbox/exec.js';
+import { RUNNER } from '../helpers/tools.js';
 import { buildFixtures, FIXTURES } from './fixtures.js';
 
 // Hostile objects: each is refused with a coded error, quickly, by the helper alone.
@@ -88,7 +89,7 @@ const write = (name: string, buf: Buffer) => {
 
 async function refused(t: Test, file: string, code: string, pattern: RegExp) {
   const started = performance.now();
-  const err = await checkObject(file, kernels).then(
+  const err = await checkObject(file, kernels, { runner: RUNNER }).then(
     () => undefined,
     (e: unknown) => e as { code?: string; message?: string },
   );
@@ -160,7 +161,9 @@ SEC("tp/x") int p(void *c) { struct s *v = c; return bpf_core_field_exists(v->a)
   const long = Buffer.from(`${access}\0`);
   const grown = Buffer.concat([b.subarray(0, accessAt), long, b.subarray(accessAt + 4)]);
   // not a valid ELF any more unless sizes are fixed; either refusal is a coded one
-  const err = await checkObject(write('long-access.o', grown), kernels).catch((e: { code: string }) => e);
+  const err = await checkObject(write('long-access.o', grown), kernels, { runner: RUNNER }).catch(
+    (e: { code: string }) => e,
+  );
   t.match((err as { code: string }).code, /^SURFHIVE_ERR_(BAD_BPF_OBJECT|NOT_BPF_OBJECT)$/);
 });
 
@@ -179,7 +182,7 @@ t.test('an object over the size cap', (t) => {
 });
 
 t.test('the untouched object still checks', async (t) => {
-  const m = await checkObject(fx.objects.fields!, kernels);
+  const m = await checkObject(fx.objects.fields!, kernels, { runner: RUNNER });
   t.equal(m.kernels[0]?.loads, true);
   t.equal(os.tmpdir().length > 0, true);
 });

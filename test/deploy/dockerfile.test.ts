@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { SANDBOX_INCLUDE, SANDBOX_JOB, SANDBOX_STATIC } from '../../src/compile/job-sandbox.js';
+import { SANDBOX_CORECHECK } from '../../src/corecheck/native.js';
 import { SANDBOX_DWFUNCS } from '../../src/formats/dwarf/run-dwfuncs.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { aptPackages, contextCopies, parseDockerfile } from './helpers/dockerfile.js';
@@ -136,6 +137,7 @@ t.test('the sandbox image provides the neutral paths the compile steps use', asy
   // one policy for every tool that reads untrusted input: the ko, build and ingest tools are here too
   for (const p of ['dwarves', 'bpftool', 'libdw1', 'xz-utils', 'zstd', 'bzip2']) t.ok(pkgs.has(p), p);
   t.ok(dests.includes(SANDBOX_DWFUNCS), `the DWARF helper at ${SANDBOX_DWFUNCS}`);
+  t.ok(dests.includes(SANDBOX_CORECHECK), `the CO-RE helper at ${SANDBOX_CORECHECK}`);
   // the static libraries come from the image's own build stage, for its target arch
   t.match(
     final

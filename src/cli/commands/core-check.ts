@@ -28,22 +28,29 @@ export function registerCoreCheck(program: Command): void {
         ...(flags.verPrefix && { verPrefix: flags.verPrefix }),
       };
       const file = existingPath(object, 'OBJECT', 'file');
-      const [{ checkObject, kernelsFor }, { renderMatrix }, { HiveRegistry }] = await Promise.all([
-        import('../../corecheck/check.js'),
-        import('../../corecheck/render-text.js'),
-        import('../../hive/registry.js'),
-      ]);
+      const [{ checkObject, kernelsFor }, { renderMatrix }, { HiveRegistry }, { ToolRunner }, { policyFromConfig }] =
+        await Promise.all([
+          import('../../corecheck/check.js'),
+          import('../../corecheck/render-text.js'),
+          import('../../hive/registry.js'),
+          import('../../sandbox/exec.js'),
+          import('../../sandbox/policy.js'),
+        ]);
       const registry = new HiveRegistry(config.hive, { watch: false, pollMs: 0 });
       await registry.start();
       try {
-        const m = await checkObject(file, await kernelsFor(registry, file, selection), {
+        // the helper reads the object under the configured sandbox (SURFHIVE_SANDBOX)
+        const runner = new ToolRunner(policyFromConfig(config));
+        const m = await checkObject(file, await kernelsFor(registry, file, selection, runner), {
+          runner,
           onProgress: (done, total) => {
             if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} kernels`);
           },
         });
         if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
         process.stdout.write(flags.json ? `${JSON.stringify(m)}\n` : renderMatrix(m));
-        if (m.summary.fails > 0) process.exitCode = 2;
+        // 1: the object fails somewhere (2 is kept for mistakes on the command line)
+        if (m.summary.fails > 0) process.exitCode = 1;
       } finally {
         registry.close();
       }

@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import t from 'tap';
+import { REFUSED_DRAIN_MS } from '../../src/api/json-guard.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+
+/**
+ * A body refused while it still streams in (too deep, too large) is answered at once, and the
+ * client, still sending, gets that answer: the server reads and drops the rest of the body
+ * (bounded by the route's limit and a time budget) before it closes, instead of leaving the
+ * client with a broken pipe. Real sockets, a client that sends slowly in chunks.
+ */
+const dir = mkdtempSync(path.join(os.tmpdir(), 'surfhive-refused-'));
+const app: FastifyInstance = await buildApp({
+  config: loadConfig(
+    {},
+    { hive: path.join(dir, 'hive'), workDir: path.join(dir, 'work'), logLevel: 'silent' },
+  ),
+  registryOptions: { pollMs: 0, watch: false },
+  docs: false,
+});
+await app.listen({ host: '127.0.0.1', port: 0 });
+const { port } = app.server.address() as AddressInfo;
+t.teardown(async () => {
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface SlowPost {
+  status: number;
+  headers: string;
+  body: string;
+  /** Body bytes the client managed to write. */
+  sent: number;
+  /** The first write error the client saw (EPIPE, ECONNRESET), if any. */
+  writeError?: string;
+}
+
+/** Sends `body` in `chunk`-byte pieces `gapMs` apart over a raw socket; resolves with the answer once the server closes or answers in full. */
+function slowPost(
+  url: string,
+  body: Buffer,
+  opts: { chunk: number; gapMs: number; headers?: Record<string, string>; stallAfter?: number },
+): Promise<SlowPost> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    const got: Buffer[] = [];
+    let sent = 0;
+    let writeError: string | undefined;
+    let finished = false;
+    const head = [
+      `POST ${url} HTTP/1.1`,
+      `Host: 127.0.0.1:${port}`,
+      `Content-Length: ${body.length}`,
+      ...Object.entries(opts.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+      '',
+      '',
+    ].join('\r\n');
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(guard);
+      const raw = Buffer.concat(got).toString('utf8');
+      const split = raw.indexOf('\r\n\r\n');
+      if (split < 0) {
+        resolve({ status: 0, headers: '', body: raw, sent, ...(writeError && { writeError }) });
+        return;
+      }
+      const headers = raw.slice(0, split);
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d+)/.exec(headers)?.[1] ?? 0),
+        headers,
+        body: raw.slice(split + 4),
+        sent,
+        ...(writeError && { writeError }),
+      });
+    };
+    const guard = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no answer in time (sent ${sent} bytes)`));
+    }, 60_000);
+    sock.on('data', (b: Buffer) => got.push(b));
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      writeError ??= err.code ?? String(err);
+    });
+    sock.on('close', finish);
+    sock.write(head);
+    const pump = () => {
+      if (opts.stallAfter !== undefined && sent >= opts.stallAfter) return;
+      if (sock.destroyed || sent >= body.length) {
+        // all sent: the server answers and, keeping the connection, waits for the next request
+        setTimeout(() => sock.end(), 200);
+        return;
+      }
+      const piece = body.subarray(sent, sent + opts.chunk);
+      sent += piece.length;
+      sock.write(piece, (err) => {
+        if (err) writeError ??= (err as NodeJS.ErrnoException).code ?? String(err);
+      });
+      setTimeout(pump, opts.gapMs);
+    };
+    pump();
+  });
+}
+
+t.test('6 MB of nested [ on /lbc, sent slowly: the client gets the refusal, not a broken pipe', async (t) => {
+  const body = Buffer.from('['.repeat(6 * 1024 * 1024));
+  const r = await slowPost('/lbc', body, { chunk: 256 * 1024, gapMs: 10 });
+  t.equal(r.writeError, undefined, 'every write of the body went through');
+  t.equal(r.sent, body.length);
+  t.equal(r.status, 200, "the legacy envelope's own status");
+  const answer = JSON.parse(r.body) as { result: string; res: { log: string }[] };
+  t.equal(answer.result, 'failed');
+  t.match(answer.res[0]!.log, /nested deeper than 32 levels/);
+});
+
+t.test('the same on a REST route: the coded 400 JSON', async (t) => {
+  const body = Buffer.from(`{"a":${'['.repeat(1024 * 1024)}`);
+  const r = await slowPost('/api/v1/compile', body, {
+    chunk: 64 * 1024,
+    gapMs: 10,
+    headers: { 'Content-Type': 'application/json' },
+  });
+  t.equal(r.writeError, undefined, 'every write of the body went through');
+  t.equal(r.status, 400);
+  const e = JSON.parse(r.body) as { statusCode: number; code: string; message: string };
+  t.equal(e.statusCode, 400);
+  t.equal(e.code, 'SURFHIVE_ERR_BAD_REQUEST');
+  t.match(e.message, /nested deeper than 32/);
+});
+
+t.test(
+  'a sender that stalls after the refusal gets it at the drain deadline, then the connection closes',
+  async (t) => {
+    const body = Buffer.from('['.repeat(1024 * 1024));
+    const t0 = performance.now();
+    const r = await slowPost('/lbc', body, { chunk: 64 * 1024, gapMs: 10, stallAfter: 128 * 1024 });
+    const ms = performance.now() - t0;
+    t.equal(r.sent, 128 * 1024, 'the client stopped sending');
+    t.equal(r.status, 200);
+    t.match((JSON.parse(r.body) as { res: { log: string }[] }).res[0]!.log, /nested deeper/);
+    t.ok(
+      ms >= REFUSED_DRAIN_MS - 500 && ms < REFUSED_DRAIN_MS + 5_000,
+      `answered at the drain deadline, and closed by the server (${Math.round(ms)} ms)`,
+    );
+  },
+);
