@@ -7,6 +7,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: string;
+  /** One `info` line per HTTP request (method, route, status, duration, client, request id). */
+  accessLog: boolean;
   /** BullMQ on Redis when set; an in-process queue otherwise. */
   redisUrl: string | undefined;
   /** Server processes sharing the port (`serve`): `auto` in SURFHIVE_PROCESSES means one per core. */
@@ -187,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host: env.SURFHIVE_HOST ?? '0.0.0.0',
     port: int(env.SURFHIVE_PORT, 7655),
     logLevel: env.SURFHIVE_LOG_LEVEL ?? 'info',
+    accessLog: oneOf('SURFHIVE_ACCESS_LOG', env.SURFHIVE_ACCESS_LOG, ['on', 'off'], 'on') === 'on',
     redisUrl: env.REDIS_URL || undefined,
     processes: processCount(env.SURFHIVE_PROCESSES),
     dbCacheSize: int(env.SURFHIVE_DB_CACHE, 64),
