@@ -40,7 +40,7 @@ export function registerServe(program: Command): void {
         processes: flags.processes === undefined ? undefined : processCount(flags.processes),
       });
       const config = { ...loaded, mirrors: [...loaded.mirrors, ...flags.mirror] };
-      const logger = createLogger(config.logLevel, { async: true });
+      const logger = createLogger(config.logLevel, { batched: true });
       if (cluster.isWorker) await serve(config, logger, { clusterWorker: true });
       else if (config.processes > 1) await serveCluster(config, logger);
       else await serve(config, logger);
