@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { lbcCommandsOf } from './lbc/route.js';
 import { retryLater } from './retry-after.js';
 
@@ -65,12 +65,17 @@ export async function installRateLimits(
   const kos = limiter('ko', s.koMax);
 
   // Each /lbc object counts, once parsed: sixteen compiles in one body are sixteen compiles.
-  // A body answered from remembered replies holds lookups only.
-  const lbcObjects = async (request: FastifyRequest) => {
-    for (const cmd of lbcCommandsOf(request.body)) {
-      if (LBC_COMPILES.has(cmd)) await compiles?.(request);
-      else if (cmd === 'ko') await kos?.(request);
-    }
+  // A body of lookups only (every remembered reply) passes without a promise.
+  const limited = (cmd: string) => (LBC_COMPILES.has(cmd) && compiles) || (cmd === 'ko' && kos);
+  const lbcObjects = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+    const cmds = lbcCommandsOf(request.body);
+    if (!cmds.some(limited)) return done();
+    (async () => {
+      for (const cmd of cmds) {
+        if (LBC_COMPILES.has(cmd)) await compiles?.(request);
+        else if (cmd === 'ko') await kos?.(request);
+      }
+    })().then(() => done(), done);
   };
 
   app.addHook('onRoute', (route) => {
