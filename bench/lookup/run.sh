@@ -57,14 +57,18 @@ wait_up() { # url [curl args]
   for _ in $(seq 600); do curl -fsS -o /dev/null "$@" 2>/dev/null && return 0; sleep 0.1; done
   echo "server at $1 did not come up"; exit 1
 }
-# One loopback load client is far above any per-client quota: the limiter is off.
+# One loopback load client is far above any per-client quota: the limiter is off. Logging is as
+# shipped (level info, one access line per request) into a file, as a log collector would take it;
+# SURFHIVE_ACCESS_LOG=off in the environment measures without the access line.
+SERVER_LOG=$OUT/server.log
 start_surfhive() { # hive port processes
-  SURFHIVE_LOOKUP_RATE_LIMIT=0 SURFHIVE_LOG_LEVEL=warn node "$CLI" serve --hive "$1" --port "$2" \
-    --host 127.0.0.1 --processes "$3" &
+  SURFHIVE_LOOKUP_RATE_LIMIT=0 node "$CLI" serve --hive "$1" --port "$2" \
+    --host 127.0.0.1 --processes "$3" >"$SERVER_LOG" &
   PIDS+=($!)
   SERVER=$!
   wait_up "http://127.0.0.1:$2/readyz"
 }
+access_lines() { grep -c '"msg":"request"' "$SERVER_LOG" || true; }
 start_ceiling() { # port processes kind
   node bench/lookup/ceiling.mjs "$OUT/answer.json" "$1" "$2" "$3" &
   PIDS+=($!)
@@ -112,6 +116,7 @@ for procs in 1 auto; do
     start_surfhive "$HIVE" "$PORT" "$procs"
     load "surfhive" "$PORT" "$shape"
     stop_server
+    echo "  (access log: $(access_lines) lines written)"
     start_ceiling $((PORT + 1)) "$n" node
     load "bare node:http (ceiling)" $((PORT + 1)) "$shape"
     stop_server

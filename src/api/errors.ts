@@ -57,8 +57,15 @@ export function toSafeError(err: unknown, request: FastifyRequest): SurfhiveErro
   return new SurfhiveError('INTERNAL', 'internal error');
 }
 
-/** The one error handler and the 404 handler, for the whole app; the error schema routes reference. */
-export function installErrorHandling(app: FastifyInstance): void {
+/**
+ * The one error handler, the 404 handler and the error schema routes reference, for the whole
+ * app; `notFound`
+ * runs before the 404 answer (the lookup rate limit).
+ */
+export function installErrorHandling(
+  app: FastifyInstance,
+  notFound?: (request: FastifyRequest) => Promise<void>,
+): void {
   app.addSchema(errorComponent);
   app.setErrorHandler((err, request, reply: FastifyReply) => {
     const safe = toSafeError(err, request);
@@ -76,7 +83,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     return reply.code(safe.statusCode).type('application/json; charset=utf-8').send(JSON.stringify(safe));
   });
-  app.setNotFoundHandler((_request, reply) => {
+  app.setNotFoundHandler(notFound ? { preHandler: notFound } : {}, (_request, reply) => {
     const e = new SurfhiveError('NOT_FOUND', 'no such route');
     return reply.code(404).type('application/json; charset=utf-8').send(JSON.stringify(e));
   });

@@ -35,7 +35,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
   });
   const httpLatency = new Histogram({
     name: 'surfhive_http_request_duration_seconds',
-    help: 'HTTP request latency by route (REST and downloads)',
+    help: 'HTTP request latency by route',
     labelNames: ['route', 'method'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [registry],

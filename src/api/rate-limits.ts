@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { lbcCommandsOf } from './lbc/route.js';
 import { retryLater } from './retry-after.js';
 
@@ -22,15 +22,28 @@ const LBC_COMPILES = new Set(['c', 'obj']);
 const isExempt = (url: string) =>
   EXEMPT.some((p) => url === p || (p.endsWith('/') && url.startsWith(p)) || url.startsWith(`${p}/`));
 
+type LimitHook = (request: FastifyRequest) => Promise<void>;
+
+/** The hooks to add to one route, in the order they run. */
+const withHook = <H>(existing: H | H[] | undefined, hook: H): H[] =>
+  existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
+
 /**
  * Per-client request budgets in two groups, lookups and compile submissions,
  * keyed by client address. Past its budget a client gets 429 with Retry-After
  * (the error handler writes the header; /lbc keeps its envelope).
+ *
+ * Each route gets the hook of its group when the route is added, so a route
+ * whose group is off (or exempt) runs no limiter code at all. Requests that
+ * match no route count as lookups: the returned hook is the 404 handler's.
  */
-export async function installRateLimits(app: FastifyInstance, s: RateLimitSettings): Promise<void> {
-  if (s.lookupMax === 0 && s.compileMax === 0 && s.koMax === 0) return;
+export async function installRateLimits(
+  app: FastifyInstance,
+  s: RateLimitSettings,
+): Promise<{ notFound?: LimitHook }> {
+  if (s.lookupMax === 0 && s.compileMax === 0 && s.koMax === 0) return {};
   await app.register(rateLimit, { global: false, timeWindow: s.windowMs });
-  const limiter = (group: string, max: number) => {
+  const limiter = (group: string, max: number): LimitHook | undefined => {
     if (max === 0) return undefined;
     const check = app.createRateLimit({
       max,
@@ -51,20 +64,27 @@ export async function installRateLimits(app: FastifyInstance, s: RateLimitSettin
   const compiles = limiter('compile', s.compileMax);
   const kos = limiter('ko', s.koMax);
 
-  app.addHook('onRequest', async (request) => {
-    const url = request.routeOptions.url ?? request.url.split('?')[0]!;
-    if (isExempt(url)) return;
-    if (url === COMPILE_SUBMIT && request.method === 'POST') await compiles?.(request);
-    else await lookups?.(request);
-  });
-  if (compiles || kos) {
-    // Each /lbc object counts, once parsed: sixteen compiles in one body are sixteen compiles.
-    app.addHook('preHandler', async (request) => {
-      if (!request.routeOptions.config?.lbc) return;
-      for (const cmd of lbcCommandsOf(request.body)) {
+  // Each /lbc object counts, once parsed: sixteen compiles in one body are sixteen compiles.
+  // A body of lookups only (every remembered reply) passes without a promise.
+  const limited = (cmd: string) => (LBC_COMPILES.has(cmd) && compiles) || (cmd === 'ko' && kos);
+  const lbcObjects = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+    const cmds = lbcCommandsOf(request.body);
+    if (!cmds.some(limited)) return done();
+    (async () => {
+      for (const cmd of cmds) {
         if (LBC_COMPILES.has(cmd)) await compiles?.(request);
         else if (cmd === 'ko') await kos?.(request);
       }
-    });
-  }
+    })().then(() => done(), done);
+  };
+
+  app.addHook('onRoute', (route) => {
+    if (isExempt(route.url)) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const group = route.url === COMPILE_SUBMIT && methods.includes('POST') ? compiles : lookups;
+    if (group) route.onRequest = withHook(route.onRequest, group);
+    if ((compiles || kos) && (route.config as { lbc?: boolean } | undefined)?.lbc)
+      route.preHandler = withHook(route.preHandler, lbcObjects);
+  });
+  return { notFound: lookups };
 }

@@ -11,6 +11,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: string;
+  /** One `info` line per HTTP request (method, route, status, duration, client, request id). */
+  accessLog: boolean;
   /** BullMQ on Redis when set; an in-process queue otherwise. */
   redisUrl: string | undefined;
   /** Server processes sharing the port (`serve`): `auto` in SURFHIVE_PROCESSES means one per core. */
@@ -313,6 +315,7 @@ export function loadConfig(
     host: hostName(v('SURFHIVE_HOST', 'host'), '0.0.0.0'),
     port: int(v('SURFHIVE_PORT', 'port'), 7655, 0, 65535),
     logLevel: oneOf(v('SURFHIVE_LOG_LEVEL'), LOG_LEVELS, 'info'),
+    accessLog: oneOf(v('SURFHIVE_ACCESS_LOG'), ['on', 'off'], 'on') === 'on',
     redisUrl: redisUrl(v('REDIS_URL')),
     processes: processCount(v('SURFHIVE_PROCESSES', 'processes')),
     dbCacheSize: int(v('SURFHIVE_DB_CACHE'), 64),

@@ -70,6 +70,10 @@ export class HiveRegistry {
   private scannedOnce = false;
   private scanCount = 0;
   private lastScanStart = 0;
+  /** The on-miss disk check under way, and the one after it that misses arriving meanwhile share. */
+  private missCheck: Promise<void> | undefined;
+  private nextMissCheck: Promise<void> | undefined;
+  private missCheckCount = 0;
 
   constructor(
     readonly hive: string,
@@ -110,12 +114,40 @@ export class HiveRegistry {
     return this.byKey.get(keyOf(arch, ver)) ?? MISSING;
   }
 
+  /** How many on-miss disk checks ran (for tests). */
+  get missChecks(): number {
+    return this.missCheckCount;
+  }
+
   /** Like `lookup`, but a miss first checks whether the hive changed since the last scan. */
   async resolve(arch: Arch, ver: string): Promise<Resolution> {
     const known = this.byKey.get(keyOf(arch, ver));
     if (known) return known;
-    await this.refreshIfChanged();
+    await this.checkOnMiss();
     return this.lookup(arch, ver);
+  }
+
+  /**
+   * One disk check for many misses: a miss waits for a check that starts after
+   * it arrived (so a kernel published just before is found), but every miss
+   * arriving while one check runs shares the next. A flood of lookups for
+   * unknown kernels costs one directory sweep at a time, not one per request.
+   */
+  private checkOnMiss(): Promise<void> {
+    if (!this.missCheck) {
+      this.missCheckCount++;
+      this.missCheck = this.refreshIfChanged().finally(() => {
+        this.missCheck = undefined;
+      });
+      return this.missCheck;
+    }
+    this.nextMissCheck ??= this.missCheck
+      .catch(() => {})
+      .then(() => {
+        this.nextMissCheck = undefined;
+        return this.checkOnMiss();
+      });
+    return this.nextMissCheck;
   }
 
   list(filter: KernelFilter = {}): KernelEntry[] {

@@ -144,17 +144,13 @@ export function structByTag(h: KernelDbHandle, name: string): StructRowOut | und
   return structRow(h, `struct ${name}`) ?? structRow(h, `union ${name}`);
 }
 
+/** Rows as arrays: a cold lookup of a large struct (hundreds of members) spends most of its time here. */
 export function structCells(h: KernelDbHandle, id: number): CellAnswer[] {
   const rows = h
     .statement('SELECT types, name, offset, bytes, bits FROM members WHERE fid = ? ORDER BY id')
-    .all(id) as { types: string; name: string; offset: number; bytes: number; bits: string | null }[];
-  return rows.map((m) => ({
-    type: m.types,
-    name: m.name,
-    offset: m.offset,
-    size: m.bytes,
-    bits: m.bits ?? '',
-  }));
+    .raw(true)
+    .all(id) as [string, string, number, number, string | null][];
+  return rows.map((m) => ({ type: m[0], name: m[1], offset: m[2], size: m[3], bits: m[4] ?? '' }));
 }
 
 export function structExact(h: KernelDbHandle, name: string): StructAnswer | null {

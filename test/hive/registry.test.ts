@@ -170,3 +170,31 @@ t.test(
     });
   },
 );
+
+t.test(
+  'misses for unknown kernels share disk checks; a kernel published meanwhile is still found',
+  async (t) => {
+    const h = goldenHive();
+    t.teardown(h.cleanup);
+    const reg = new HiveRegistry(h.hive, { watch: false, pollMs: 0 });
+    t.teardown(() => reg.close());
+    await reg.start();
+    const before = reg.missChecks;
+    const flood = await Promise.all(
+      Array.from({ length: 64 }, (_, i) => reg.resolve(arch, `5.4.0-${1000 + i}`)),
+    );
+    t.ok(
+      flood.every((r) => r.status === 'missing'),
+      'all missing',
+    );
+    t.ok(reg.missChecks - before <= 2, `64 concurrent misses, ${reg.missChecks - before} disk checks`);
+
+    // A miss arriving while a check runs waits for one that starts after it: the kernel
+    // published just before it asked is found.
+    const first = reg.resolve(arch, '5.4.0-1');
+    publishKernel(h.hive, { arch, release: 'ubuntu', ver: '5.4.0-2' });
+    const second = reg.resolve(arch, '5.4.0-2');
+    t.equal((await first).status, 'missing');
+    t.equal((await second).status, 'ok');
+  },
+);

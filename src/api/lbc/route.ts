@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics.js';
 import { LBC_COMPILE_WAIT_MS } from './compile-commands.js';
 import { answerOne } from './dispatch.js';
 import { lbcFailure, lbcSuccess } from './envelope.js';
-import { LbcReplyMemo } from './reply-memo.js';
+import { LbcReplyMemo, type MemoReply } from './reply-memo.js';
 import type { LbcCommandTable, LbcContext } from './types.js';
 
 /** Clients send one object per body; a few more are allowed, not hundreds. */
@@ -32,10 +32,15 @@ export interface LbcRouteOptions {
   answerMaxBytes: number;
 }
 
-/** A /lbc body as its parser leaves it: the JSON value (or why there is none) and its size. */
+/**
+ * A /lbc body as its parser leaves it: a whole reply remembered for these
+ * exact bytes, or else the JSON value (or why there is none); and its size.
+ */
 export interface LbcBody {
   /** The bytes as sent: the key of remembered whole replies. */
   raw: Buffer;
+  /** The reply to send, found before any parsing (lookups answered from memory only). */
+  memo?: MemoReply;
   parsed?: unknown;
   invalid?: string;
   bytes: number;
@@ -43,6 +48,8 @@ export interface LbcBody {
 
 /** The `cmd` of each request object, as parsed (so `"\u006fbj"` is `obj`). */
 export const lbcCommandsOf = (body: unknown): string[] => {
+  const memo = (body as LbcBody | undefined)?.memo;
+  if (memo) return memo.cmds;
   const parsed = (body as LbcBody | undefined)?.parsed;
   if (!Array.isArray(parsed)) return [];
   return parsed.map((item) =>
@@ -74,7 +81,8 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
   app.addContentTypeParser('*', (_request, payload, done) => {
     readJsonBody(payload, opts.bodyLimit, opts.json).then(
       (raw) => {
-        const body: LbcBody = { raw, bytes: raw.length };
+        const body: LbcBody = { raw, bytes: raw.length, memo: replies.get(raw) };
+        if (body.memo) return done(null, body);
         try {
           if (raw.length > 0) body.parsed = JSON.parse(raw.toString('utf8'));
         } catch {
@@ -120,11 +128,9 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
     async (request, reply) => {
       reply.type('application/json');
       const lbcBody = request.body as LbcBody | undefined;
-      const t0 = performance.now();
-      const memo = lbcBody ? replies.get(lbcBody.raw) : undefined;
+      const memo = lbcBody?.memo;
       if (memo) {
-        const seconds = (performance.now() - t0) / 1000;
-        for (const cmd of memo.cmds) opts.metrics.lbcDone(cmd, true, seconds);
+        for (const cmd of memo.cmds) opts.metrics.lbcDone(cmd, true, 0);
         return reply.send(memo.payload);
       }
       const scan = replies.currentScan;

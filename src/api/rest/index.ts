@@ -12,16 +12,8 @@ import { typeRoutes } from './types.js';
 
 export type { RestDeps } from './deps.js';
 
-/** Every REST route group, with per-route HTTP metrics. */
+/** Every REST route group (HTTP metrics for every route: api/request-log.ts). */
 export async function restRoutes(app: FastifyInstance, deps: RestDeps): Promise<void> {
-  app.addHook('onResponse', async (request, reply) => {
-    deps.metrics.httpDone(
-      request.routeOptions.url ?? 'unmatched',
-      request.method,
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
-  });
   await app.register(
     async (api) => {
       await kernelRoutes(api, deps);

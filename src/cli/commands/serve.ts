@@ -33,7 +33,7 @@ export function registerServe(program: Command): void {
     )
     .action(async (flags: ServeFlags) => {
       const { config } = loadSettings(flags);
-      const logger = createLogger(config.logLevel);
+      const logger = createLogger(config.logLevel, { batched: true });
       if (cluster.isWorker) await serve(config, logger, { clusterWorker: true });
       else {
         // before the hive's recovery and first kernel (seconds of work) a taken port says so
