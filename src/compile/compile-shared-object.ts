@@ -7,7 +7,6 @@ import { describeTypesForFfi } from './ffi-probe.js';
 import { parseCompileFlags } from './flags.js';
 import { findLbcMaps } from './lbc-maps.js';
 import { linkSharedObject } from './link-shared-object.js';
-import { SOURCE_NAME } from './outcome.js';
 import type { PchCache } from './pch-cache.js';
 import { type LbcToolchain, lbcToolchain } from './toolchain.js';
 

@@ -47,7 +47,13 @@ t.test('control: the same build on this event loop stalls it', async (t) => {
   const hive = path.join(root, 'control');
   const key: KernelKey = { arch: 'x86_64', release: 'custom', ver: '6.0.0-control' };
   const { maxMs } = await worstStall(() =>
-    inProcessBuilder(logger, RUNNER).build({ hive, key, input: HOST_BTF, keepVmlinux: false, lockHeld: false }),
+    inProcessBuilder(logger, RUNNER).build({
+      hive,
+      key,
+      input: HOST_BTF,
+      keepVmlinux: false,
+      lockHeld: false,
+    }),
   );
   controlStallMs = maxMs;
   t.ok(maxMs > 250, `in-process build stalled the loop for ${maxMs.toFixed(0)} ms`);

@@ -10,7 +10,14 @@ t.teardown(() => m.close());
 /** Requests the mirror got for its metadata (anything but the packages). */
 const indexReads = () => m.mirror.requests.filter((r) => !r.path.endsWith('.deb')).length;
 const resolve = (version: string, indexCache?: IndexCache) =>
-  resolvePackage({ release: 'debian', version, arch: 'x86_64', mirrors: m.mirrors, indexCache, runner: RUNNER });
+  resolvePackage({
+    release: 'debian',
+    version,
+    arch: 'x86_64',
+    mirrors: m.mirrors,
+    indexCache,
+    runner: RUNNER,
+  });
 
 t.test('without a cache every resolution reads the index again (control)', async (t) => {
   const before = indexReads();

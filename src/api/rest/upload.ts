@@ -21,7 +21,6 @@ import { requireOperator } from '../auth.js';
 import {
   bearerSecurity,
   errorResponses,
-  errorSchema,
   type KernelParams,
   kernelParams,
   kernelParamsWith,

@@ -32,12 +32,14 @@ export function registerBuild(program: Command): void {
       const { config } = loadSettings(flags);
       const job = flags.local ? localJob(input, flags) : inputJob(input, flags);
       const logger = commandLogger(config);
-      const [{ buildLocalKernel }, { buildKernel }, { ToolRunner }, { policyFromConfig }] = await Promise.all([
-        import('../../indexer/local-kernel.js'),
-        import('../../indexer/pipeline.js'),
-        import('../../sandbox/exec.js'),
-        import('../../sandbox/policy.js'),
-      ]);
+      const [{ buildLocalKernel }, { buildKernel }, { ToolRunner }, { policyFromConfig }] = await Promise.all(
+        [
+          import('../../indexer/local-kernel.js'),
+          import('../../indexer/pipeline.js'),
+          import('../../sandbox/exec.js'),
+          import('../../sandbox/policy.js'),
+        ],
+      );
       // pahole, the DWARF helper and bpftool run under the configured sandbox (SURFHIVE_SANDBOX)
       const tools = { runner: new ToolRunner(policyFromConfig(config)) };
       const started = Date.now();

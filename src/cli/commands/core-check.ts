@@ -28,14 +28,19 @@ export function registerCoreCheck(program: Command): void {
         ...(flags.verPrefix && { verPrefix: flags.verPrefix }),
       };
       const file = existingPath(object, 'OBJECT', 'file');
-      const [{ checkObject, kernelsFor }, { renderMatrix }, { HiveRegistry }, { ToolRunner }, { policyFromConfig }] =
-        await Promise.all([
-          import('../../corecheck/check.js'),
-          import('../../corecheck/render-text.js'),
-          import('../../hive/registry.js'),
-          import('../../sandbox/exec.js'),
-          import('../../sandbox/policy.js'),
-        ]);
+      const [
+        { checkObject, kernelsFor },
+        { renderMatrix },
+        { HiveRegistry },
+        { ToolRunner },
+        { policyFromConfig },
+      ] = await Promise.all([
+        import('../../corecheck/check.js'),
+        import('../../corecheck/render-text.js'),
+        import('../../hive/registry.js'),
+        import('../../sandbox/exec.js'),
+        import('../../sandbox/policy.js'),
+      ]);
       const registry = new HiveRegistry(config.hive, { watch: false, pollMs: 0 });
       await registry.start();
       try {

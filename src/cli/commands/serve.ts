@@ -100,7 +100,8 @@ export async function serve(
   if (!opts.clusterWorker) await recoverHiveAtStart(config, logger);
   const app = await buildApp({ config, logger, clusterWorker: opts.clusterWorker });
   await app.ready();
-  if (!opts.clusterWorker) await ensureFirstKernel(config, logger, app.surfhive.runner, app.surfhive.registry);
+  if (!opts.clusterWorker)
+    await ensureFirstKernel(config, logger, app.surfhive.runner, app.surfhive.registry);
   await app.listen({ port: config.port, host: config.host }).catch(async (err: NodeJS.ErrnoException) => {
     await app.close();
     throw err.code ? listenError(err, config, { port: 'SURFHIVE_PORT', host: 'SURFHIVE_HOST' }) : err;
