@@ -3,6 +3,7 @@ import path from 'node:path';
 import { buildIdOfElfFile } from '../buildid/elf-notes.js';
 import { SurfhiveError } from '../errors/codes.js';
 import { wrapBtfInElf } from '../formats/elf/wrap-btf.js';
+import { recordPublishedKernel } from '../history/index-keeper.js';
 import { type ArtifactKind, artifactPath, type KernelKey } from '../hive/layout.js';
 import { makeStagingDir, publishKernel, withKernelLock } from '../hive/publish.js';
 import { sha256File } from '../hive/same-content.js';
@@ -114,6 +115,7 @@ export async function buildKernelLocked(
       await copyFile(opts.input, files.vmlinux);
     }
     await publishKernel(hive, key, files, txDir);
+    recordPublishedKernel(hive, key, logger);
     const stats = { structs: rows.structs.length, types: rows.types.length, funcs: rows.funcs.length };
     logger.info({ kernel: key, ...stats, ms: Date.now() - started }, 'kernel published');
     return { key, published: true, stats };
