@@ -1,53 +1,25 @@
-import { statSync } from 'node:fs';
 import { artifactPath, type KernelKey } from '../hive/layout.js';
-import type { ArtifactFile, KernelEntry } from '../hive/registry.js';
+import type { KernelEntry } from '../hive/registry.js';
 import type { Logger } from '../log/logger.js';
-import { readKernelLayouts } from './kernel-layouts.js';
+import { fileVersion, sameVersion } from './index-kernel.js';
+import { LayoutIndexThread } from './index-thread.js';
 import { type IndexedKernel, LayoutIndex, sameDbVersion } from './layout-index.js';
-
-function fileVersion(file: string): ArtifactFile | undefined {
-  try {
-    const st = statSync(file);
-    return { path: file, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
-  } catch {
-    return undefined;
-  }
-}
-
-const same = (a: ArtifactFile | undefined, b: ArtifactFile) =>
-  a !== undefined && a.path === b.path && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
-
-/**
- * Reads one kernel's layouts into the index, if its database is still the version `db` names
- * before and after the read (a database replaced meanwhile is left for the next pass).
- */
-export function indexKernel(
-  index: LayoutIndex,
-  k: { arch: string; ver: string; release: string; db: ArtifactFile },
-): boolean {
-  if (!same(fileVersion(k.db.path), k.db)) return false;
-  const layouts = readKernelLayouts(k.db);
-  if (!same(fileVersion(k.db.path), k.db)) return false;
-  index.put(k, layouts);
-  return true;
-}
 
 /**
  * After a kernel is published (the caller holds its lock): its layouts go into the hive's
- * index. A failure only costs speed (history reads that kernel's database until a server
- * catches up), so it is logged, not thrown.
+ * index, on a thread of its own. A failure only costs speed (history reads that kernel's
+ * database until a server catches up), so it is logged, not thrown.
  */
-export function recordPublishedKernel(hive: string, key: KernelKey, logger: Logger): void {
-  let index: LayoutIndex | undefined;
+export async function recordPublishedKernel(hive: string, key: KernelKey, logger: Logger): Promise<void> {
+  const thread = new LayoutIndexThread(hive);
   try {
     const db = fileVersion(artifactPath(hive, key, 'db'));
     if (!db) return;
-    index = LayoutIndex.open(hive);
-    indexKernel(index, { ...key, db });
+    await thread.index({ ...key, db });
   } catch (err) {
     logger.warn({ err, kernel: key }, 'struct layout index not updated');
   } finally {
-    index?.close();
+    await thread.close();
   }
 }
 
@@ -69,7 +41,8 @@ export function recordRemovedKernel(hive: string, key: KernelKey, logger: Logger
  * The server's side of the index: opened once, brought in line with the hive at startup
  * (kernels missing or stale are read, rows whose database is gone dropped) and caught up
  * whenever a history request finds a kernel the index does not hold as the registry sees
- * it. Background work goes one kernel per turn of the event loop.
+ * it. Kernels are read on a writer thread, one at a time (a kernel whose database has the
+ * same content as one already indexed costs a copy of rows); `close` stops that thread.
  */
 export class LayoutIndexKeeper {
   private index: LayoutIndex | undefined;
@@ -77,11 +50,16 @@ export class LayoutIndexKeeper {
   private readonly queue = new Map<string, KernelEntry>();
   private draining: Promise<void> | undefined;
   private closed = false;
+  private readonly thread: LayoutIndexThread;
+  /** Kernels this keeper handed to its thread, by outcome (`failed`: the thread threw). */
+  readonly stats = { read: 0, shared: 0, current: 0, stale: 0, failed: 0 };
 
   constructor(
     private readonly hive: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.thread = new LayoutIndexThread(hive);
+  }
 
   /** The open index, or undefined when it cannot be opened here (then history reads databases). */
   get(): LayoutIndex | undefined {
@@ -115,7 +93,7 @@ export class LayoutIndexKeeper {
     const listed = new Set(kernels.map((k) => `${k.arch}\0${k.ver}`));
     for (const [key, row] of index.kernels()) {
       if (listed.has(key)) continue;
-      if (!same(fileVersion(row.db.path), row.db)) index.remove(row.arch, row.ver);
+      if (!sameVersion(fileVersion(row.db.path), row.db)) index.remove(row.arch, row.ver);
     }
     const current = this.current(kernels);
     for (const k of kernels) if (!current.has(k)) this.enqueue(k);
@@ -135,11 +113,13 @@ export class LayoutIndexKeeper {
     return this.draining ?? Promise.resolve();
   }
 
-  close(): void {
+  /** Stops the writer thread (a kernel it was writing is not committed) and closes the index. */
+  async close(): Promise<void> {
     this.closed = true;
     this.queue.clear();
     this.index?.close();
     this.index = undefined;
+    await this.thread.close();
   }
 
   private async drain(): Promise<void> {
@@ -149,11 +129,17 @@ export class LayoutIndexKeeper {
       if (!next || this.closed) return;
       this.queue.delete(next[0]);
       const k = next[1];
-      const index = this.get();
-      if (!index) return;
+      const kernel = { arch: k.arch, ver: k.ver, release: k.release, db: k.artifacts.db! };
       try {
-        indexKernel(index, { arch: k.arch, ver: k.ver, release: k.release, db: k.artifacts.db! });
+        const { outcome, ms } = await this.thread.index(kernel);
+        this.stats[outcome]++;
+        this.logger.debug(
+          { kernel: { arch: k.arch, ver: k.ver }, outcome, ms },
+          'kernel indexed for history',
+        );
       } catch (err) {
+        if (this.closed) return;
+        this.stats.failed++;
         this.logger.warn({ err, kernel: { arch: k.arch, ver: k.ver } }, 'kernel not indexed for history');
       }
     }

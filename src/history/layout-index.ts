@@ -18,14 +18,17 @@ import type { CellAnswer } from '../lookup/answers.js';
  */
 export const layoutIndexFile = (hive: string) => path.join(hive, '.cache', 'history', 'struct-layouts.db');
 
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS kernels (
   id INTEGER PRIMARY KEY AUTOINCREMENT, arch TEXT NOT NULL, ver TEXT NOT NULL, release TEXT NOT NULL,
   db_path TEXT NOT NULL, db_ino INTEGER NOT NULL, db_size INTEGER NOT NULL, db_mtime REAL NOT NULL,
+  db_dev INTEGER NOT NULL, content BLOB NOT NULL,
   UNIQUE (arch, ver));
+CREATE INDEX IF NOT EXISTS kernels_file ON kernels (db_ino, db_dev);
+CREATE INDEX IF NOT EXISTS kernels_content ON kernels (content);
 CREATE TABLE IF NOT EXISTS names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS layouts (
   id INTEGER PRIMARY KEY AUTOINCREMENT, hash BLOB NOT NULL UNIQUE, refs INTEGER NOT NULL, body BLOB NOT NULL);
@@ -54,6 +57,17 @@ export interface IndexedKernel {
   ver: string;
   release: string;
   db: ArtifactFile;
+}
+
+/** A kernel as it is written: its database version, the device it lives on, and a digest of its bytes. */
+export interface KernelToIndex {
+  arch: string;
+  ver: string;
+  release: string;
+  db: ArtifactFile;
+  dev: number;
+  /** sha256 of the database file's content. */
+  content: Buffer;
 }
 
 /** Does the index row describe exactly this version of the kernel's database? */
@@ -156,19 +170,11 @@ export class LayoutIndex {
    * Records one kernel's layouts (every struct row name, first row of a name wins), replacing
    * what the index held for that (arch, ver), in one transaction.
    */
-  put(
-    kernel: { arch: string; ver: string; release: string; db: ArtifactFile },
-    layouts: Iterable<[string, StoredLayout]>,
-  ): void {
+  put(kernel: KernelToIndex, layouts: Iterable<[string, StoredLayout]>): void {
     const st = this.statements();
     this.db
       .transaction(() => {
-        this.removeLocked(kernel.arch, kernel.ver);
-        const { db } = kernel;
-        const id = Number(
-          st.insertKernel.run(kernel.arch, kernel.ver, kernel.release, db.path, db.ino, db.size, db.mtimeMs)
-            .lastInsertRowid,
-        );
+        const id = this.insertKernelLocked(kernel);
         for (const [name, layout] of layouts) {
           st.insertName.run(name);
           const nameId = (st.nameId.get(name) as { id: number }).id;
@@ -184,6 +190,61 @@ export class LayoutIndex {
         }
       })
       .immediate();
+  }
+
+  /**
+   * Another indexed kernel whose database is the same file (a hard link: device and inode, size
+   * and mtime) or, failing that, has the same content, other than (arch, ver) itself.
+   */
+  sameContent(kernel: Omit<KernelToIndex, 'content'> & { content?: Buffer }): number | undefined {
+    const st = this.statements();
+    const { db } = kernel;
+    const linked = st.sameFile.get(db.ino, kernel.dev, db.size, db.mtimeMs, kernel.arch, kernel.ver) as
+      | { id: number }
+      | undefined;
+    if (linked || !kernel.content) return linked?.id;
+    return (st.sameContent.get(kernel.content, kernel.arch, kernel.ver) as { id: number } | undefined)?.id;
+  }
+
+  /** The content digest recorded for an indexed kernel. */
+  contentOf(kernelId: number): Buffer | undefined {
+    return (this.statements().contentOf.get(kernelId) as { content: Buffer } | undefined)?.content;
+  }
+
+  /**
+   * Records a kernel whose database has the same content as indexed kernel `peer`: its rows
+   * are the peer's, copied in SQL (no layout is read or decoded), in one transaction.
+   * False when the peer went meanwhile.
+   */
+  share(kernel: KernelToIndex, peer: number): boolean {
+    const st = this.statements();
+    return this.db
+      .transaction(() => {
+        if (!st.kernelById.get(peer)) return false;
+        const id = this.insertKernelLocked(kernel);
+        st.addRefsOf.run(peer, peer);
+        st.copyPlaced.run(id, peer);
+        return true;
+      })
+      .immediate();
+  }
+
+  private insertKernelLocked(kernel: KernelToIndex): number {
+    this.removeLocked(kernel.arch, kernel.ver);
+    const { db } = kernel;
+    return Number(
+      this.statements().insertKernel.run(
+        kernel.arch,
+        kernel.ver,
+        kernel.release,
+        db.path,
+        db.ino,
+        db.size,
+        db.mtimeMs,
+        kernel.dev,
+        kernel.content,
+      ).lastInsertRowid,
+    );
   }
 
   /** Forgets one kernel (and the layouts no other kernel uses). */
@@ -218,8 +279,13 @@ export class LayoutIndex {
 
   /** The layout `name` has in one kernel, or undefined. */
   layoutIn(kernelId: number, name: string): IndexedLayout | undefined {
-    const r = this.statements().placedOne.get(name, kernelId) as { layout: number } | undefined;
-    return r ? this.layout(r.layout, name) : undefined;
+    const id = this.layoutIdIn(kernelId, name);
+    return id === undefined ? undefined : this.layout(id, name);
+  }
+
+  /** The id of the layout `name` has in one kernel, or undefined. */
+  layoutIdIn(kernelId: number, name: string): number | undefined {
+    return (this.statements().placedOne.get(name, kernelId) as { layout: number } | undefined)?.layout;
   }
 
   layout(id: number, name: string): IndexedLayout {
@@ -252,7 +318,22 @@ export class LayoutIndex {
     const p = (sql: string) => this.db.prepare(sql);
     return {
       insertKernel: p(
-        'INSERT INTO kernels (arch, ver, release, db_path, db_ino, db_size, db_mtime) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO kernels (arch, ver, release, db_path, db_ino, db_size, db_mtime, db_dev, content) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      kernelById: p('SELECT id FROM kernels WHERE id = ?'),
+      sameFile: p(
+        'SELECT id FROM kernels WHERE db_ino = ? AND db_dev = ? AND db_size = ? AND db_mtime = ? ' +
+          'AND NOT (arch = ? AND ver = ?) LIMIT 1',
+      ),
+      sameContent: p('SELECT id FROM kernels WHERE content = ? AND NOT (arch = ? AND ver = ?) LIMIT 1'),
+      contentOf: p('SELECT content FROM kernels WHERE id = ?'),
+      addRefsOf: p(
+        'UPDATE layouts SET refs = refs + (SELECT count(*) FROM placed WHERE kernel = ? AND layout = layouts.id) ' +
+          'WHERE id IN (SELECT layout FROM placed WHERE kernel = ?)',
+      ),
+      copyPlaced: p(
+        'INSERT INTO placed (name, kernel, layout) SELECT name, ?, layout FROM placed WHERE kernel = ?',
       ),
       kernelId: p('SELECT id FROM kernels WHERE arch = ? AND ver = ?'),
       deleteKernel: p('DELETE FROM kernels WHERE id = ?'),

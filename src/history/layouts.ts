@@ -1,62 +1,20 @@
-import { isSurfhiveError } from '../errors/codes.js';
 import type { KernelEntry } from '../hive/registry.js';
 import type { CellAnswer } from '../lookup/answers.js';
 import type { KernelLookup } from '../lookup/kernel-lookup.js';
-import { dbStructSource, resolveMemberPathIn, type StructSource } from '../lookup/member-path.js';
+import { dbStructSource } from '../lookup/member-path.js';
 import { structByTag, structCells } from '../lookup/queries.js';
 import type { LayoutIndexKeeper } from './index-keeper.js';
 import type { IndexedLayout, LayoutIndex } from './layout-index.js';
+import { IndexedPlaces, type MemberPlace, placeOf } from './member-places.js';
+
+export type { MemberPlace } from './member-places.js';
 
 /** A struct as one kernel lays it out, or null when that kernel has no such struct. */
 export type StructLayout = { name: string; size: number; cells: CellAnswer[] } | null;
 
-/** Where a member path lands in one kernel; `absent` when the struct has no such member. */
-export type MemberPlace =
-  | { state: 'present'; offset: number; size: number; type: string; bits: string; member: string }
-  | { state: 'absent' }
-  | { state: 'no-struct' };
-
 /** The struct row names a caller's name may mean, in `structByTag`'s order of preference. */
 const rowNames = (struct: string) =>
   struct.includes(' ') ? [struct] : [struct, `struct ${struct}`, `union ${struct}`];
-
-/** `resolveMemberPath`'s answer as a place; a path that is not there is `absent`. */
-function placeOf(src: StructSource, rowName: string, path: string): MemberPlace {
-  try {
-    const at = resolveMemberPathIn(src, rowName, path);
-    return {
-      state: 'present',
-      offset: at.offset,
-      size: at.size,
-      type: at.type,
-      bits: at.bits,
-      member: at.member,
-    };
-  } catch (err) {
-    if (isSurfhiveError(err) && (err.kind === 'MEMBER_NOT_FOUND' || err.kind === 'INVALID_FIELD'))
-      return { state: 'absent' };
-    throw err;
-  }
-}
-
-/** One indexed kernel's layouts, as `resolveMemberPathIn` asks for them. */
-function indexSource(index: LayoutIndex, kernelId: number, top: IndexedLayout): StructSource {
-  const seen: IndexedLayout[] = [top];
-  return {
-    cells: (name) => {
-      const l = name === top.name ? top : index.layoutIn(kernelId, name);
-      if (l && !seen.includes(l)) seen.push(l);
-      return l?.cells;
-    },
-    elementSize: (row) => {
-      for (const l of seen) {
-        const at = l.cells.indexOf(row);
-        if (at >= 0) return l.elements[at] ?? undefined;
-      }
-      return undefined;
-    },
-  };
-}
 
 /**
  * Per-kernel struct layouts and member places. They come from the hive's layout index
@@ -72,6 +30,7 @@ export class LayoutCache {
   private readonly signatures = new WeakMap<object, string>();
   /** One answer object per indexed layout, so that its signature is made once. */
   private readonly views = new WeakMap<IndexedLayout, NonNullable<StructLayout>>();
+  private readonly places = new IndexedPlaces();
 
   constructor(
     private readonly lookup: KernelLookup,
@@ -91,7 +50,7 @@ export class LayoutCache {
     return this.batch(
       kernels,
       `s\0${struct}`,
-      (_index, _kernelId, l): StructLayout => (l ? this.view(l) : null),
+      (index, _kernelId, at): StructLayout => (at ? this.view(index.layout(at.layout, at.name)) : null),
       (k) =>
         this.lookup.query(k, (h) => {
           const row = structByTag(h, struct);
@@ -105,8 +64,10 @@ export class LayoutCache {
     return this.batch(
       kernels,
       `m\0${struct}\0${path}`,
-      (index, kernelId, l): MemberPlace =>
-        l ? placeOf(indexSource(index, kernelId, l), l.name, path) : { state: 'no-struct' },
+      (index, kernelId, at): MemberPlace =>
+        at
+          ? this.places.place(index, kernelId, at.layout, index.layout(at.layout, at.name), path)
+          : { state: 'no-struct' },
       (k) =>
         this.lookup.query(k, (h): MemberPlace => {
           const row = structByTag(h, struct);
@@ -123,7 +84,7 @@ export class LayoutCache {
   private batch<T extends StructLayout | MemberPlace>(
     kernels: KernelEntry[],
     what: string,
-    fromIndex: (index: LayoutIndex, kernelId: number, top: IndexedLayout | undefined) => T,
+    fromIndex: (index: LayoutIndex, kernelId: number, top: { name: string; layout: number } | undefined) => T,
     fromDb: (k: KernelEntry) => T,
     struct: string,
   ): T[] {
@@ -151,8 +112,7 @@ export class LayoutCache {
       const row = indexed.get(k);
       let value: T;
       if (index && row) {
-        const at = placed.get(row.id);
-        value = fromIndex(index, row.id, at ? index.layout(at.layout, at.name) : undefined);
+        value = fromIndex(index, row.id, placed.get(row.id));
       } else {
         value = fromDb(k);
         this.keeper?.enqueue(k);

@@ -115,7 +115,7 @@ export async function buildKernelLocked(
       await copyFile(opts.input, files.vmlinux);
     }
     await publishKernel(hive, key, files, txDir);
-    recordPublishedKernel(hive, key, logger);
+    await recordPublishedKernel(hive, key, logger);
     const stats = { structs: rows.structs.length, types: rows.types.length, funcs: rows.funcs.length };
     logger.info({ kernel: key, ...stats, ms: Date.now() - started }, 'kernel published');
     return { key, published: true, stats };

@@ -4,6 +4,7 @@ import { BtfhubPacker } from '../../btfhub/packer.js';
 import { DebuginfodFederation } from '../../buildid/federate.js';
 import { BuildIdIndex } from '../../buildid/index.js';
 import type { Config } from '../../config/config.js';
+import { HistoryAnswers } from '../../history/answer-cache.js';
 import { LayoutIndexKeeper } from '../../history/index-keeper.js';
 import { LayoutCache } from '../../history/layouts.js';
 import type { HiveRegistry } from '../../hive/registry.js';
@@ -39,5 +40,5 @@ export async function btfRoutes(
       .catch((err) => opts.logger.warn({ err }, 'layout index check failed'));
   });
   app.addHook('onClose', async () => keeper.close());
-  await historyRoutes(app, deps, new LayoutCache(opts.lookup, keeper));
+  await historyRoutes(app, deps, new LayoutCache(opts.lookup, keeper), new HistoryAnswers());
 }

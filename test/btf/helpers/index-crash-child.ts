@@ -23,6 +23,8 @@ index.put(
     ver: '9.9.9-1',
     release: 'debian',
     db: { path: '/nonexistent', ino: 1, size: 1, mtimeMs: 1 },
+    dev: 1,
+    content: Buffer.alloc(32),
   },
   layouts(),
 );
