@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Real-kernel checks of BTF distribution against a hive of real kernels (default: the one
 # bench/build/run.sh style builds leave in $BENCH_HIVE), each printed with its oracle:
-#  1. debuginfod-find section <build-id> .BTF (Debian's client) == pahole -J of that vmlinux
-#     (vmlinux files under $BENCH_VMLINUX_DIR, named vmlinux-<ver>), or == /sys/kernel/btf/vmlinux
-#     for this machine's kernel (release local);
+#  1. debuginfod-find section <build-id> .BTF (Debian's client) == that vmlinux's own .BTF section
+#     (what its build's pahole -J wrote; vmlinux files under $BENCH_VMLINUX_DIR, named
+#     vmlinux-<ver>), or == pahole -J without -j when the vmlinux has no .BTF, or ==
+#     /sys/kernel/btf/vmlinux for this machine's kernel (release local);
 #  2. bpftool btf dump file reads what /btfhub/... serves for this machine's kernel;
 #  3. a CO-RE libbpf program loads with btf_custom_path = that file (needs root, tracefs).
 #  4. task_struct.__state and comm offsets from the history API == pahole -C on each kernel.
@@ -33,10 +34,15 @@ while read -r arch release ver; do
   t1=$(date +%s.%N)
   if [ "$release" = local ]; then ref=/sys/kernel/btf/vmlinux; else
     ref=$OUT/ref-$ver.btf
-    pahole -J --btf_gen_all -j --btf_encode_detached="$ref" "$VMDIR/vmlinux-$ver"
+    # the kernel's own .BTF when its build embedded one; else pahole in one thread (-j output
+    # differs from run to run: bench/btf/pahole-determinism.sh)
+    if ! objcopy --dump-section .BTF="$ref" "$VMDIR/vmlinux-$ver" "$OUT/junk" 2>/dev/null; then
+      ref=$OUT/ref-$ver-pahole.btf
+      pahole -J --btf_gen_all --btf_encode_detached="$ref" "$VMDIR/vmlinux-$ver"
+    fi
+    rm -f "$OUT/junk"
   fi
-  # pahole -j encodes in threads: two runs need not give the same bytes, so the served file is also
-  # compared with the hive's own BTF file and by the types bpftool lists
+  # when they differ, bpftool's type lists tell whether only the order does
   if cmp -s "$got" "$ref"; then verdict=equal; else
     verdict="DIFFERENT (types: served $(bpftool btf dump file "$got" | grep -c '^\[') vs $(bpftool btf dump file "$ref" | grep -c '^\['); sorted type lines $(cmp -s <(bpftool btf dump file "$got" | sed 's/^\[[0-9]*\] //' | sort) <(bpftool btf dump file "$ref" | sed 's/^\[[0-9]*\] //' | sort) && echo same || echo differ))"
   fi

@@ -120,7 +120,7 @@ export function memberHistory(
   struct: string,
   path: string,
 ): MemberHistory {
-  const places = kernels.map((k) => cache.member(k, struct, path));
+  const places = cache.members(kernels, struct, path);
   const { runs, runOf } = runsOf(kernels, places, (p) =>
     p.state === 'present' ? `${p.offset}|${p.size}|${p.type}|${p.bits}` : p.state,
   );
@@ -152,7 +152,7 @@ export function memberHistory(
 }
 
 export function structHistory(cache: LayoutCache, kernels: KernelEntry[], struct: string): StructHistory {
-  const layouts = kernels.map((k) => cache.layout(k, struct));
+  const layouts = cache.layouts(kernels, struct);
   const { runs, runOf } = runsOf(kernels, layouts, (l) => cache.signature(l));
   const members = new Map<string, { name: string; first: KernelRef; last: KernelRef; kernels: number }>();
   kernels.forEach((k, i) => {

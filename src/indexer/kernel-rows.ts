@@ -44,7 +44,15 @@ export async function kernelRowsFromInput(
   } else {
     const sections = await readElfSectionsFromFile(opts.input);
     const names = new Set(sections.map((s) => s.name));
-    if (names.has('.debug_info')) {
+    if (names.has('.BTF') && names.has('.debug_info')) {
+      // The kernel's own BTF (its build ran pahole -J): the bytes the running kernel has in
+      // /sys/kernel/btf/vmlinux and a debuginfod server serves as the section. Re-encoding
+      // would give other bytes (another pahole, or its -j).
+      [rawBtf, dwarf] = await Promise.all([
+        extractBtfSectionFromFile(opts.input) as Promise<Buffer>,
+        funcsAndArrayDimsFromDwarf(opts.input, { module: 'vm', tools: opts.tools }),
+      ]);
+    } else if (names.has('.debug_info')) {
       const btfFile = path.join(opts.workDir, 'vmlinux.btf');
       [rawBtf, dwarf] = await Promise.all([
         encodeBtfFromDwarf(opts.input, btfFile, undefined, opts.tools),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { buildIdOfElfFile } from '../buildid/elf-notes.js';
 import { SurfhiveError } from '../errors/codes.js';
 import { wrapBtfInElf } from '../formats/elf/wrap-btf.js';
+import { recordPublishedKernel } from '../history/index-keeper.js';
 import { type ArtifactKind, artifactPath, type KernelKey } from '../hive/layout.js';
 import { makeStagingDir, publishKernel, withKernelLock } from '../hive/publish.js';
 import { sha256File } from '../hive/same-content.js';
@@ -125,6 +126,7 @@ export async function buildKernelLocked(
     const publishStart = Date.now();
     await publishKernel(hive, key, files, txDir);
     const publishMs = Date.now() - publishStart;
+    await recordPublishedKernel(hive, key, logger);
     const stats = { structs: rows.structs.length, types: rows.types.length, funcs: rows.funcs.length };
     // a job's logger already names its kernel: pino would write the key twice
     const named = 'kernel' in logger.bindings() ? {} : { kernel: key };

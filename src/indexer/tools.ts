@@ -32,7 +32,7 @@ export function toolVersions(): Promise<Record<string, string>> {
 const PAHOLE_TIMEOUT_MS = 20 * 60_000;
 
 /**
- * BTF encoded from DWARF by pahole, with the flags the kernel's own build passes; split on `baseBtf`
+ * BTF encoded from DWARF by pahole, with the flags the kernel's own build passes (but one thread); split on `baseBtf`
  * when given. pahole runs confined: it sees the input, the base and its output directory only.
  */
 export async function encodeBtfFromDwarf(
@@ -41,7 +41,10 @@ export async function encodeBtfFromDwarf(
   baseBtf: string | undefined,
   tools: ToolUse,
 ): Promise<Buffer> {
-  const args = ['-J', '--btf_gen_all', '-j', `--btf_encode_detached=${outFile}`];
+  // No -j: pahole 1.24's threads emit types in whatever order they finish, so two runs on the
+  // same vmlinux give different bytes (and duplicated types); one thread is reproducible and,
+  // on a 2-core machine, no slower (bench/btf/pahole-determinism.sh).
+  const args = ['-J', '--btf_gen_all', `--btf_encode_detached=${outFile}`];
   if (baseBtf) args.push(`--btf_base=${baseBtf}`);
   const outDir = path.dirname(outFile);
   await tools.runner.runOk('pahole', [...args, elf], {

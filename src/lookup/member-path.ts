@@ -29,7 +29,7 @@ export function parseMemberPath(path: string): PathSegment[] {
 }
 
 /** `comm[16]` → name `comm`, dims [16]; `cpu_bitmap[]` → dims [0] (flexible). */
-function splitDims(rowName: string): { base: string; dims: number[] } {
+export function splitDims(rowName: string): { base: string; dims: number[] } {
   const at = rowName.indexOf('[');
   if (at < 0) return { base: rowName, dims: [] };
   const dims = [...rowName.slice(at).matchAll(/\[([0-9]*)\]/g)].map((x) => (x[1] ? Number(x[1]) : 0));
@@ -39,7 +39,7 @@ function splitDims(rowName: string): { base: string; dims: number[] } {
 const stripQualifiers = (t: string) => t.replace(/\b(const|volatile)\s+/g, '').trim();
 
 /** sizeof a type string, from the database's own rows. */
-function sizeOfType(h: KernelDbHandle, type: string): number | undefined {
+export function sizeOfType(h: KernelDbHandle, type: string): number | undefined {
   const t = stripQualifiers(type);
   if (t.endsWith('*')) return typeByName(h, '_')?.size;
   if (/^enum\b/.test(t)) return 4;
@@ -68,6 +68,25 @@ function findRow(
   return undefined;
 }
 
+/** The struct rows a member path is resolved against: one kernel's database, or a copy of its layouts. */
+export interface StructSource {
+  /** The cells of the struct row named exactly `name` (the first such row). */
+  cells(name: string): CellAnswer[] | undefined;
+  /** Element size of an array row whose dimensions do not give it (`x[]`): sizeof its type. */
+  elementSize(row: CellAnswer): number | undefined;
+}
+
+export const dbStructSource = (h: KernelDbHandle): StructSource => ({
+  cells: (name) => {
+    const s = structRow(h, name);
+    return s ? structCells(h, s.id) : undefined;
+  },
+  elementSize: (row) => sizeOfType(h, row.type),
+});
+
+/** Whether resolving into this row asks `elementSize` (an unknown dimension). */
+export const needsElementSize = (rowName: string) => splitDims(rowName).dims.includes(0);
+
 /**
  * Where a member path lands inside a struct: `se.run_node.rb_left` (flattened
  * names), `comm[3]` (offset + 3 × element size, element type), and paths that
@@ -75,12 +94,16 @@ function findRow(
  * (`pid_links[1].next`, `mm_users.counter`).
  */
 export function resolveMemberPath(h: KernelDbHandle, structName: string, path: string): MemberLocation {
+  return resolveMemberPathIn(dbStructSource(h), structName, path);
+}
+
+export function resolveMemberPathIn(src: StructSource, structName: string, path: string): MemberLocation {
   let segs = parseMemberPath(path);
   let current = structName;
   let base = 0;
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
-    const s = structRow(h, current);
-    if (!s) {
+    const cells = src.cells(current);
+    if (!cells) {
       throw depth === 0
         ? new SurfhiveError('STRUCT_NOT_FOUND', `no ${current} in this kernel`)
         : new SurfhiveError(
@@ -88,7 +111,6 @@ export function resolveMemberPath(h: KernelDbHandle, structName: string, path: s
             `the layout of ${current} (in ${structName}) is not in this kernel`,
           );
     }
-    const cells = structCells(h, s.id);
     const found = findRow(cells, segs);
     if (!found) {
       const whole = segs.map((x) => x.name).join('.');
@@ -105,7 +127,7 @@ export function resolveMemberPath(h: KernelDbHandle, structName: string, path: s
     if (indices.length > dims.length) throw new SurfhiveError('INVALID_FIELD', 'too many array indices');
     const known = dims.every((d) => d > 0);
     const elem =
-      known && dims.length ? row.size / product(dims) : dims.length ? sizeOfType(h, row.type) : row.size;
+      known && dims.length ? row.size / product(dims) : dims.length ? src.elementSize(row) : row.size;
     if (elem === undefined) throw new SurfhiveError('MEMBER_NOT_FOUND', 'element size unknown');
     let offset = base + row.offset;
     indices.forEach((ix, i) => {

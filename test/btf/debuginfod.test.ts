@@ -5,10 +5,13 @@ import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { artifactPath } from '../../src/hive/layout.js';
+import { buildKernel } from '../../src/indexer/pipeline.js';
 import { runTool } from '../../src/sandbox/exec.js';
 import { run, tempDir } from '../build/helpers/btf-tools.js';
+import { buildFixtureKernel } from '../build/helpers/fixture-kernel.js';
 import { goldenRows, publishKernel } from '../helpers/golden-hive.js';
-import { buildFixtureHive, FIXTURE_KEY, readelfBuildId } from './helpers.js';
+import { TOOLS } from '../helpers/tools.js';
+import { buildFixtureHive, FIXTURE_KEY, logger, readelfBuildId } from './helpers.js';
 
 const appOn = async (hive: string, env: Record<string, string> = {}) => {
   const app = await buildApp({
@@ -53,10 +56,10 @@ t.test('build ids are recorded, searchable, and serve the BTF pahole encoded', a
   db.close();
 
   // what pahole -J encodes, independently of the server: the kernel's BTF and the module's split BTF
-  await run('pahole', ['-J', '--btf_gen_all', '-j', `--btf_encode_detached=${dir}/k.btf`, input], dir);
+  await run('pahole', ['-J', '--btf_gen_all', `--btf_encode_detached=${dir}/k.btf`, input], dir);
   await run(
     'pahole',
-    ['-J', '--btf_gen_all', '-j', `--btf_base=${dir}/k.btf`, `--btf_encode_detached=${dir}/m.btf`, module],
+    ['-J', '--btf_gen_all', `--btf_base=${dir}/k.btf`, `--btf_encode_detached=${dir}/m.btf`, module],
     dir,
   );
   const kernelBtf = readFileSync(join(dir, 'k.btf'));
@@ -103,6 +106,34 @@ t.test('build ids are recorded, searchable, and serve the BTF pahole encoded', a
   t.ok(readFileSync(gotMod.stdout.trim()).equals(moduleBtf), 'and the module split BTF');
   const none = await debuginfodFind(url, join(dir, 'cache1'), unknown);
   t.not(none.code, 0, 'an unknown id fails in the client');
+});
+
+t.test('a vmlinux that carries its own .BTF is served those bytes, not a re-encoding', async (t) => {
+  const { dir, cleanup } = tempDir('debuginfod-own-btf');
+  t.teardown(cleanup);
+  const hive = join(dir, 'hive');
+  const input = await buildFixtureKernel(dir);
+  // as a kernel build does: pahole -J writes .BTF into the ELF (here with other flags than ours)
+  await run('pahole', ['-J', input], dir);
+  await run('objcopy', ['--dump-section', `.BTF=${dir}/own.btf`, input, `${dir}/junk.o`], dir);
+  await run('pahole', ['-J', '--btf_gen_all', `--btf_encode_detached=${dir}/fresh.btf`, input], dir);
+  const own = readFileSync(join(dir, 'own.btf'));
+  t.notOk(own.equals(readFileSync(join(dir, 'fresh.btf'))), 'the embedded BTF differs from our encoding');
+  await buildKernel({
+    hive,
+    key: FIXTURE_KEY,
+    input,
+    keepVmlinux: false,
+    force: false,
+    logger,
+    tools: TOOLS,
+  });
+  const app = await appOn(hive);
+  t.teardown(() => app.close());
+  const url = await listen(app);
+  const got = await debuginfodFind(url, join(dir, 'cache'), await readelfBuildId(input));
+  t.equal(got.code, 0, got.stderr);
+  t.ok(readFileSync(got.stdout.trim()).equals(own), "debuginfod-find returns the ELF's own .BTF section");
 });
 
 t.test('misses are federated to the upstream debuginfod servers the operator lists', async (t) => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { HistoryAnswers } from '../../history/answer-cache.js';
 import { compareKernelVersions } from '../../history/kernel-version.js';
 import type { LayoutCache } from '../../history/layouts.js';
 import { memberHistory, structHistory } from '../../history/struct-history.js';
@@ -111,7 +112,12 @@ const historyResponse = {
 } as const;
 
 /** A struct's (or one member's) layout across every stored kernel. */
-export async function historyRoutes(app: FastifyInstance, deps: BtfDeps, cache: LayoutCache): Promise<void> {
+export async function historyRoutes(
+  app: FastifyInstance,
+  deps: BtfDeps,
+  cache: LayoutCache,
+  answers: HistoryAnswers,
+): Promise<void> {
   app.get<{
     Params: { name: string };
     Querystring: { member?: string; arch?: Arch; release?: string; limit: number; offset: number };
@@ -176,7 +182,7 @@ export async function historyRoutes(app: FastifyInstance, deps: BtfDeps, cache: 
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { name } = request.params;
       const { member, arch, release, limit, offset } = request.query;
       await deps.registry.refreshIfChanged();
@@ -189,11 +195,21 @@ export async function historyRoutes(app: FastifyInstance, deps: BtfDeps, cache: 
             compareKernelVersions(a.ver, b.ver) ||
             (a.release < b.release ? -1 : a.release > b.release ? 1 : 0),
         );
+      reply.type('application/json; charset=utf-8');
+      const key = answers.key({ name, member, arch, release, limit, offset }, all);
+      const known = answers.get(key);
+      if (known !== undefined) return known;
       const kernels = all.slice(offset, offset + limit);
       const page = { total: all.length, offset, limit };
-      return member === undefined
-        ? { ...page, ...structHistory(cache, kernels, name) }
-        : { ...page, ...memberHistory(cache, kernels, name, member) };
+      const json = String(
+        reply.serialize(
+          member === undefined
+            ? { ...page, ...structHistory(cache, kernels, name) }
+            : { ...page, ...memberHistory(cache, kernels, name, member) },
+        ),
+      );
+      answers.set(key, json);
+      return json;
     },
   );
 }

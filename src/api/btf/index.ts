@@ -4,6 +4,8 @@ import { BtfhubPacker } from '../../btfhub/packer.js';
 import { DebuginfodFederation } from '../../buildid/federate.js';
 import { BuildIdIndex } from '../../buildid/index.js';
 import type { Config } from '../../config/config.js';
+import { HistoryAnswers } from '../../history/answer-cache.js';
+import { LayoutIndexKeeper } from '../../history/index-keeper.js';
 import { LayoutCache } from '../../history/layouts.js';
 import type { HiveRegistry } from '../../hive/registry.js';
 import type { Logger } from '../../log/logger.js';
@@ -30,5 +32,13 @@ export async function btfRoutes(
   };
   await debuginfodRoutes(app, deps);
   await btfhubRoutes(app, deps);
-  await historyRoutes(app, deps, new LayoutCache(opts.lookup));
+  const keeper = new LayoutIndexKeeper(opts.config.hive, opts.logger);
+  app.addHook('onReady', async () => {
+    // in the background: history reads kernel databases for what the index does not hold yet
+    keeper
+      .reconcile(opts.registry.list())
+      .catch((err) => opts.logger.warn({ err }, 'layout index check failed'));
+  });
+  app.addHook('onClose', async () => keeper.close());
+  await historyRoutes(app, deps, new LayoutCache(opts.lookup, keeper), new HistoryAnswers());
 }

@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { SurfhiveError } from '../../errors/codes.js';
+import { recordRemovedKernel } from '../../history/index-keeper.js';
 import { artifactPath, type KernelKey } from '../../hive/layout.js';
 import { MODULE_NAME_PATTERN } from '../../hive/names.js';
 import { makeStagingDir, withKernelLock } from '../../hive/publish.js';
@@ -244,7 +245,10 @@ export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps):
     },
     async (request, reply) => {
       const key: KernelKey = { ...request.params, release: request.query.release };
-      await withKernelLock(hive, key, 'removed', () => unpublishKernel(hive, key));
+      await withKernelLock(hive, key, 'removed', async () => {
+        await unpublishKernel(hive, key);
+        recordRemovedKernel(hive, key, request.log as Logger);
+      });
       await deps.registry.refresh();
       return reply.code(204).send();
     },
