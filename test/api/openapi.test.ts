@@ -131,6 +131,7 @@ t.test('the bearer scheme: declared, and on exactly the operations that need a t
     'submitCompile',
     'submitIngest',
     'uploadKernel',
+    'uploadModule',
   ]);
   for (const { op } of operations.filter((o) => o.op.security)) {
     t.same(op.security, [{ bearer: [] }]);

@@ -162,8 +162,15 @@ export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps):
       schema: {
         summary:
           'Add a module to a published kernel: the .ko (.xz/.zst) built for it, with DWARF or .BTF (operator)',
+        description:
+          'The request body is the module file itself, sent raw (`curl -T nf_conntrack.ko -H "Authorization: ' +
+          'Bearer $TOKEN" URL`); its `.modinfo` must name this module and carry the kernel\'s vermagic.',
+        operationId: 'uploadModule',
         tags: ['ingest'],
-        params: kernelParamsWith({ name: { type: 'string', pattern: MODULE_NAME_PATTERN, maxLength: 64 } }),
+        security: bearerSecurity,
+        params: kernelParamsWith({
+          name: { type: 'string', pattern: MODULE_NAME_PATTERN, maxLength: 64, examples: ['nf_conntrack'] },
+        }),
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -171,6 +178,15 @@ export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps):
         },
         response: {
           201: {
+            description: 'The module\'s rows were added (or the same module was already there)',
+            examples: [
+              {
+                kernel: { arch: 'x86_64', release: 'debian', ver: '6.1.0-56-amd64' },
+                module: 'nf_conntrack',
+                published: true,
+                stats: { structs: 41, types: 12, funcs: 388 },
+              },
+            ],
             type: 'object',
             required: ['kernel', 'module', 'published'],
             properties: {
