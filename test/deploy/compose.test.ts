@@ -122,7 +122,7 @@ t.test('the Docker sandbox is an opt-in overlay that states its threat', async (
 
 t.test('every variable the services set is one the config reads', async (t) => {
   const config = readFileSync(path.join(packageRoot(), 'src/config/config.ts'), 'utf8');
-  const read = new Set([...config.matchAll(/env\.([A-Z_]+)/g)].map((m) => m[1]));
+  const read = new Set([...config.matchAll(/(?:env\.|v\(')([A-Z_]+)/g)].map((m) => m[1]));
   for (const [name, s] of running)
     for (const key of Object.keys(s.environment ?? {}))
       if (key.startsWith('SURFHIVE_') || key === 'REDIS_URL') t.ok(read.has(key), `${name}: ${key}`);
