@@ -255,7 +255,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   );
   await app.register(
     async (api) =>
-      ingestRoutes(api, { queue: ingest.queue, operatorTokenHashes: config.operatorTokenHashes }),
+      ingestRoutes(api, { queue: ingest.queue, operatorTokenHashes: config.operatorTokenHashes, catalog }),
     { prefix: '/api/v1' },
   );
   await app.register(async (api) => coreRoutes(api, { core, compile: compile.service }), {

@@ -6,6 +6,7 @@ import { hashToken } from '../../src/api/auth.js';
 import { installErrorHandling } from '../../src/api/errors.js';
 import { ingestRoutes } from '../../src/api/rest/ingest.js';
 import { loadConfig } from '../../src/config/config.js';
+import { builtinCatalog } from '../../src/ingest/catalog.js';
 import { ingestQueue } from '../../src/jobs/ingest.js';
 import { RUNNER } from '../helpers/tools.js';
 import { debKey, ingestMirror, KVERS, kernelState } from './helpers/ingest-mirror.js';
@@ -30,9 +31,13 @@ async function app(hashes: string[]): Promise<FastifyInstance> {
   // the app's own validator settings (src/app.ts): unknown properties are refused, not stripped
   const a = Fastify({ ajv: { customOptions: { removeAdditional: false, allErrors: false } } });
   installErrorHandling(a);
-  await a.register(async (api) => ingestRoutes(api, { queue: q.queue, operatorTokenHashes: hashes }), {
-    prefix: '/api/v1',
-  });
+  await a.register(
+    async (api) =>
+      ingestRoutes(api, { queue: q.queue, operatorTokenHashes: hashes, catalog: builtinCatalog() }),
+    {
+      prefix: '/api/v1',
+    },
+  );
   a.addHook('onClose', () => q.close());
   await a.ready();
   return a;
@@ -102,6 +107,8 @@ t.test('bad bodies are 400 with a coded error', async (t) => {
     { release: 'debian', version: '6.1.0-60-amd64', arch: 'sparc' },
     { release: 'debian', version: '6.1.0-60-amd64', mirrors: { debian: 'file:///etc' } },
     { release: 'debian', version: '6.1.0-60-amd64', mirrors: { '../x': 'http://127.0.0.1/' } },
+    { release: 'debian', version: '6.1.0-60-amd64', mirrors: { debain: 'http://127.0.0.1/' } },
+    { release: 'debian', version: '6.1.0-60-amd64', mirrors: { 'debian.nosuchbase': 'http://127.0.0.1/' } },
     { release: 'debian', version: '6.1.0-60-amd64', extra: 1 },
   ]) {
     const r = await post(body);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { SurfhiveError } from '../../errors/codes.js';
 import { hostArch } from '../../hive/layout.js';
 import { type Arch, INGEST_ID_PATTERN, MIRROR_KEY_PATTERN } from '../../hive/names.js';
+import { type Catalog, checkMirrorKeys } from '../../ingest/catalog.js';
 import { checkIngestData, type IngestJobData, type IngestResult, ingestJobId } from '../../ingest/run.js';
 import { type JobQueue, type JobState, queueCall } from '../../queue/types.js';
 import { requireOperator } from '../auth.js';
@@ -10,6 +11,8 @@ import { archSchema, bearerSecurity, errorResponses, releaseSchema, verSchema } 
 export interface IngestRouteDeps {
   queue: JobQueue<IngestJobData, IngestResult>;
   operatorTokenHashes: readonly string[];
+  /** The server's catalog: mirror keys naming no release or base are refused at submission. */
+  catalog: Catalog;
 }
 
 interface IngestBody {
@@ -123,6 +126,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     async (request, reply) => {
       const b = request.body;
       const data = checkIngestData({ ...b, arch: b.arch ?? hostArch() });
+      checkMirrorKeys(data.mirrors ?? {}, deps.catalog, 'mirrors');
       const id = ingestJobId(data);
       const existing = await ingestQueue(() => queue.get(id));
       // One job per kernel: join a queued or running one; a finished success stays done unless forced.
@@ -169,7 +173,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
                 log: [
                   'resolving debian 6.1.0-56-amd64 (x86_64)',
                   '6.1.0-56-amd64: linux-image-6.1.0-56-amd64-dbg_6.1.192-2_amd64.deb (860 MB) from https://deb.debian.org/debian/pool/main/l/linux/',
-                  'published x86_64/debian/6.1.0-56-amd64 (8032 structs, 42300 functions)',
+                  'x86_64/debian/6.1.0-56-amd64 is in the hive (8032 structs, 42300 functions)',
                 ],
                 attempts: 1,
                 kernel: { arch: 'x86_64', release: 'debian', ver: '6.1.0-56-amd64' },
