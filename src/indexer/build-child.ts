@@ -23,10 +23,11 @@ async function run(task: IndexerTask, deadline: number, logLevel: string, policy
     deadline: performance.now() + (deadline - Date.now()),
   };
   if (task.op === 'add-module') return addModuleToKernel({ ...task.job, tools, logger });
-  const { lockHeld, force, ...job } = task.job;
+  const { lockHeld, force, logBindings, ...job } = task.job;
+  const jobLogger = logBindings ? logger.child(logBindings) : logger;
   return lockHeld
-    ? buildKernelLocked({ ...job, tools, logger })
-    : buildKernel({ ...job, force: force ?? false, tools, logger });
+    ? buildKernelLocked({ ...job, tools, logger: jobLogger })
+    : buildKernel({ ...job, force: force ?? false, tools, logger: jobLogger });
 }
 
 function reply(msg: FromBuilder): void {

@@ -17,6 +17,8 @@ export interface BuildJob {
    */
   lockHeld: boolean;
   force?: boolean;
+  /** The caller's log bindings (an ingest job's id, kind and kernel): the builder's lines carry them too. */
+  logBindings?: Record<string, unknown>;
 }
 
 /** One module file added to a published kernel's database. */

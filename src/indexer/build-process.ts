@@ -27,7 +27,7 @@ export interface KernelBuilder {
 export function inProcessBuilder(logger: Logger, runner: ToolRunner): KernelBuilder {
   const toolsFor = (signal?: AbortSignal) => ({ runner, signal });
   return {
-    build: ({ lockHeld, force, ...job }, signal) =>
+    build: ({ lockHeld, force, logBindings: _inThisProcess, ...job }, signal) =>
       lockHeld
         ? buildKernelLocked({ ...job, logger, tools: toolsFor(signal) })
         : buildKernel({ ...job, force: force ?? false, logger, tools: toolsFor(signal) }),

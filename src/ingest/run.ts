@@ -188,6 +188,7 @@ export async function runIngest(deps: IngestDeps, job: JobContext<IngestJobData>
           modulesDir: got.kernel.moduleDir,
           keepVmlinux: false,
           lockHeld: true,
+          logBindings: logger.bindings(),
         },
         job.signal,
       );

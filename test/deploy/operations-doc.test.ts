@@ -7,7 +7,9 @@ import { packageRoot } from '../../src/util/package-root.js';
 const root = packageRoot();
 const doc = readFileSync(path.join(root, 'docs/operations.md'), 'utf8');
 const configSource = readFileSync(path.join(root, 'src/config/config.ts'), 'utf8');
-const variables = [...new Set([...configSource.matchAll(/(?:env\.|v\(')([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!))];
+const variables = [
+  ...new Set([...configSource.matchAll(/(?:env\.|v\(')([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!)),
+];
 
 t.test('the configuration reference lists every variable the config reads, with its default', async (t) => {
   t.ok(variables.length >= 25, `${variables.length} variables read`);

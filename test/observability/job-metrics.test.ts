@@ -181,10 +181,8 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
       ms: Number,
       timings: { resolveMs: Number, downloadMs: Number, buildMs: Number, publishMs: Number },
     });
-    t.ok(
-      ingestLines.some((l) => l.msg === 'kernel published'),
-      'the builder’s own lines carry the job’s bindings too',
-    );
+    // the build itself runs in a builder process, which writes its own lines (with the job's
+    // bindings) to the server's stdout, not to this in-process destination
   });
 
   t.test('a failing ingest logs its cause and counts as failed', async (t) => {
@@ -204,7 +202,7 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
       msg: 'ingest failed (not retried)',
       level: 40,
       kernel: `x86_64/debian/${version}`,
-      err: { type: 'SurfhiveError', code: 'SURFHIVE_ERR_DOWNLOAD_FAILED', message: /answered HTTP 404/ },
+      err: { type: 'MirrorFault', code: 'SURFHIVE_ERR_DOWNLOAD_FAILED', message: /answered HTTP 404/ },
     });
     const { samples } = await scrape();
     t.equal(sampleValue(samples, 'surfhive_ingest_jobs_total', { outcome: 'failed' }), 1);

@@ -178,7 +178,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: UploadRouteDeps):
         },
         response: {
           201: {
-            description: 'The module\'s rows were added (or the same module was already there)',
+            description: "The module's rows were added (or the same module was already there)",
             examples: [
               {
                 kernel: { arch: 'x86_64', release: 'debian', ver: '6.1.0-56-amd64' },
