@@ -6,7 +6,9 @@
 // Prints the good client's lookup and compile p50/p99 and failures, the server's peak RSS, and
 // each attack class's answer times against its deadline.
 // Same-run baseline: the good client alone against the same server, before the attackers start.
-// usage: node bench/abuse/run.mjs [--duration 30] [--baseline 10] [--per-class 1]
+// usage: node bench/abuse/run.mjs [--duration 30] [--baseline 10] [--per-class 1] [--attacker-nice 0]
+// --attacker-nice N runs the attacker processes at nice N: real attackers sit on other machines,
+// here their own client-side CPU shares the server's cores (the server's tools stay at nice 0).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const DURATION = Number(args.duration ?? 30) * 1000;
 const BASELINE = Number(args.baseline ?? 10) * 1000;
 const PER_CLASS = Number(args['per-class'] ?? 1);
+const ATTACKER_NICE = Number(args['attacker-nice'] ?? 0);
 
 console.log(machineLine());
 console.log('note: the machine may be shared with other work; latency figures are only as quiet as its load');
@@ -55,9 +58,11 @@ const setup = {
 
 /** Runs one client process; resolves with the JSON it printed. */
 const children = new Set();
-function client(script, extra) {
+function client(script, extra, nice = 0) {
   return new Promise((resolve, reject) => {
-    const child = spawn('node', [path.join(here, script), JSON.stringify({ ...setup, ...extra })], {
+    const argv = ['node', path.join(here, script), JSON.stringify({ ...setup, ...extra })];
+    const [file, ...rest] = nice > 0 ? ['nice', '-n', String(nice), ...argv] : argv;
+    const child = spawn(file, rest, {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.add(child);
@@ -107,12 +112,12 @@ try {
 
   const names = Object.keys(attacks(setup));
   const attackers = names.flatMap((attack) =>
-    Array.from({ length: PER_CLASS }, () => client('attacker.mjs', { attack, ms: DURATION })),
+    Array.from({ length: PER_CLASS }, () => client('attacker.mjs', { attack, ms: DURATION }, ATTACKER_NICE)),
   );
   const good = await client('good-client.mjs', { ms: DURATION, tag: 'g' });
   const results = await Promise.all(attackers);
   report(
-    `under attack (${attackers.length} attacker processes, ${names.length} classes, ${DURATION / 1000} s)`,
+    `under attack (${attackers.length} attacker processes${ATTACKER_NICE ? ` at nice ${ATTACKER_NICE}` : ''}, ${names.length} classes, ${DURATION / 1000} s)`,
     good,
   );
   const byClass = new Map();

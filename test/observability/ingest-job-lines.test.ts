@@ -22,7 +22,6 @@ for (const mode of ['in-process', 'BullMQ'] as const) {
     `${mode} queue: a network fault retried to the end is logged at every attempt, with its cause`,
     async (t) => {
       const redis = mode === 'BullMQ' ? await startRedis() : undefined;
-      if (redis) t.teardown(() => redis.stop());
       const hive = path.join(m.root, `hive-${mode}`);
       const config = loadConfig(
         {},
@@ -39,7 +38,11 @@ for (const mode of ['in-process', 'BullMQ'] as const) {
         observer: metrics.jobs.ingest,
         onDownloaded: metrics.jobs.ingestDownloaded,
       });
-      t.teardown(q.close);
+      // the queue closes while its Redis still runs: a BullMQ worker waits for a server that is gone
+      t.teardown(async () => {
+        await q.close();
+        await redis?.stop();
+      });
       metrics.jobs.watchQueue(q.queue);
 
       const down: IngestJobData = {
