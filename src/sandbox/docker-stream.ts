@@ -1,10 +1,16 @@
 import type { Duplex } from 'node:stream';
-import { PassThrough, Transform, Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { SurfhiveError } from '../errors/codes.js';
 import { dockerCreateOptions } from './docker-options.js';
 import { dockerEngine, handOverWritableBinds } from './docker-run.js';
-import { type StreamToolOptions, streamFailure, type ToolExit, type ToolStream } from './exec.js';
+import {
+  cappedToolOutput,
+  type StreamToolOptions,
+  streamFailure,
+  type ToolExit,
+  type ToolStream,
+} from './exec.js';
 import type { DockerSandbox } from './sandbox-spec.js';
 
 /**
@@ -59,7 +65,6 @@ export function streamInDocker(
   const errCap = opts.maxStderrBytes ?? 64 * 1024;
   const stdin = new PassThrough();
   let stderr = '';
-  let outBytes = 0;
   let truncated = false;
   let timedOut = false;
   let killed = false;
@@ -88,20 +93,10 @@ export function streamInDocker(
   });
   const failure = (r: ToolExit) => streamFailure(cmd, opts, r, startError);
 
-  const stdout = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      outBytes += chunk.length;
-      if (opts.maxOutputBytes !== undefined && outBytes > opts.maxOutputBytes) {
-        truncated = true;
-        kill();
-        cb(failure({ code: null, signal: null, stderr, timedOut, truncated }));
-        return;
-      }
-      cb(null, chunk);
-    },
-    flush(cb) {
-      exited.then((r) => cb(failure(r)));
-    },
+  const stdout = cappedToolOutput(opts.maxOutputBytes, exited, failure, () => {
+    truncated = true;
+    kill();
+    return failure({ code: null, signal: null, stderr, timedOut, truncated });
   });
   stdout.on('close', kill);
   const demux = new Demux(stdout, (buf) => {

@@ -261,7 +261,6 @@ export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOpt
   let truncated = false;
   let startError: Error | undefined;
   let stderr = '';
-  let outBytes = 0;
 
   child.stderr.on('data', (buf: Buffer) => {
     if (stderr.length < errCap)
@@ -282,20 +281,10 @@ export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOpt
 
   const failure = (r: ToolExit) => streamFailure(cmd, opts, r, startError);
 
-  const stdout = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      outBytes += chunk.length;
-      if (opts.maxOutputBytes !== undefined && outBytes > opts.maxOutputBytes) {
-        truncated = true;
-        killTree();
-        cb(failure({ code: null, signal: null, stderr, timedOut: group.timedOut, truncated }));
-        return;
-      }
-      cb(null, chunk);
-    },
-    flush(cb) {
-      exited.then((r) => cb(failure(r)));
-    },
+  const stdout = cappedToolOutput(opts.maxOutputBytes, exited, failure, () => {
+    truncated = true;
+    killTree();
+    return failure({ code: null, signal: null, stderr, timedOut: group.timedOut, truncated });
   });
   child.stdout.on('error', (err) => stdout.destroy(err));
   child.stdout.pipe(stdout);
@@ -309,6 +298,30 @@ export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOpt
 }
 
 /** How a streaming tool's exit reads as an error (undefined: it succeeded). Shared by every sandbox. */
+/**
+ * A streaming tool's stdout as its reader sees it: bytes pass until more than `maxBytes` went
+ * through, then `overflow` (which kills the tool) gives the error the stream fails with; at its
+ * end the stream fails with `failure` of the tool's exit, if the tool failed.
+ */
+export function cappedToolOutput(
+  maxBytes: number | undefined,
+  exited: Promise<ToolExit>,
+  failure: (r: ToolExit) => Error | undefined,
+  overflow: () => Error | undefined,
+): Transform {
+  let outBytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      outBytes += chunk.length;
+      if (maxBytes !== undefined && outBytes > maxBytes) return cb(overflow());
+      cb(null, chunk);
+    },
+    flush(cb) {
+      exited.then((r) => cb(failure(r)));
+    },
+  });
+}
+
 export function streamFailure(
   cmd: string,
   opts: Pick<StreamToolOptions, 'timeoutMs' | 'exitErrorKind'>,
