@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { requireTokenOnRoutes } from './api/auth.js';
@@ -7,13 +8,15 @@ import { clusterMetricsText } from './api/cluster-metrics.js';
 import { installErrorHandling } from './api/errors.js';
 import { installJsonGuard } from './api/json-guard.js';
 import { compileCommand, compileNeedsTokenCommand, elfSoCommand } from './api/lbc/compile-commands.js';
+import { LbcFastPath } from './api/lbc/fast-path.js';
 import { koCommand } from './api/lbc/ko-command.js';
 import { lookupLbcCommands } from './api/lbc/lookup-commands.js';
+import { LbcReplyMemo } from './api/lbc/reply-memo.js';
 import { lbcRoutes } from './api/lbc/route.js';
 import type { LbcCommandTable } from './api/lbc/types.js';
 import { createMetrics, type Metrics } from './api/metrics.js';
 import { installRateLimits } from './api/rate-limits.js';
-import { installRequestLog, requestIds } from './api/request-log.js';
+import { AccessLog, installRequestLog, requestIds } from './api/request-log.js';
 import { compileRoutes } from './api/rest/compile.js';
 import { coreRoutes } from './api/rest/core.js';
 import { restRoutes } from './api/rest/index.js';
@@ -94,11 +97,20 @@ const VERSION = (
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics({
+    exposition: opts.clusterWorker ? clusterMetricsText : undefined,
+    sharedQueues: config.redisUrl !== undefined,
+  });
+  const registry = new HiveRegistry(config.hive, { ...opts.registryOptions, logger });
+  const requestId = requestIds();
+  const access = new AccessLog(metrics, logger, config.accessLog);
+  const replies = new LbcReplyMemo(registry);
+  const fastPath = new LbcFastPath({ replies, metrics, access, requestId });
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's two lines per request are replaced by one access line (api/request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: requestIds(),
+    genReqId: requestId,
     // Without options pino takes its cheap path for the per-request child.
     childLoggerFactory: (parent, bindings, childOpts) =>
       Object.keys(childOpts).length === 0 ? parent.child(bindings) : parent.child(bindings, childOpts),
@@ -106,23 +118,32 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     routerOptions: { maxParamLength: 600, ignoreTrailingSlash: true },
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
-    // Slow or stalled clients are cut off instead of holding a socket forever.
-    connectionTimeout: config.connectionTimeoutMs,
-    requestTimeout: config.requestTimeoutMs,
-    keepAliveTimeout: config.keepAliveTimeoutMs,
-    http: {
-      headersTimeout: config.headersTimeoutMs,
-      // Node checks the two timeouts above only this often (default 30 s).
-      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(config.headersTimeoutMs / 4))),
+    // Remembered /lbc replies are answered in front of Fastify (api/lbc/fast-path.ts).
+    serverFactory: (handler) => {
+      const server = http.createServer(
+        {
+          headersTimeout: config.headersTimeoutMs,
+          // Node checks the headers and request timeouts only this often (default 30 s).
+          connectionsCheckingInterval: Math.max(
+            100,
+            Math.min(5_000, Math.floor(config.headersTimeoutMs / 4)),
+          ),
+        },
+        fastPath.listener(handler),
+      );
+      // Slow or stalled clients are cut off instead of holding a socket forever.
+      server.setTimeout(config.connectionTimeoutMs);
+      server.requestTimeout = config.requestTimeoutMs;
+      server.keepAliveTimeout = config.keepAliveTimeoutMs;
+      return server;
     },
   });
-
-  const metrics = createMetrics({
-    exposition: opts.clusterWorker ? clusterMetricsText : undefined,
-    sharedQueues: config.redisUrl !== undefined,
+  app.addHook('preClose', (done) => {
+    fastPath.stop();
+    done();
   });
+
   const { jobs } = metrics;
-  const registry = new HiveRegistry(config.hive, { ...opts.registryOptions, logger });
   const catalog = loadCatalog(config.catalogFile);
   const mirrors = parseMirrorArgs(config.mirrors);
   // The sandbox policy of every tool that reads untrusted input, chosen here once.
@@ -204,8 +225,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     compileMax: config.compileRateLimit,
     koMax: config.koRateLimit,
   });
+  fastPath.useLookupBudget(limits.lookupBudget);
   installErrorHandling(app, limits.notFound);
-  installRequestLog(app, { metrics, logger, accessLog: config.accessLog });
+  installRequestLog(app, access);
   app.addHook('onReady', async () => {
     await sweepScratch(scratchDirs(config), STALE_SCRATCH_MS, logger);
     await registry.start();
@@ -232,6 +254,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     smallBodyLimit: config.lbcBodyLimit,
     json: jsonShape,
     answerMaxBytes: config.lbcAnswerMaxBytes,
+    replies,
   });
   await app.register(restRoutes, { lookup, registry, metrics, publicUrl: config.publicUrl });
   await app.register(btfRoutes, { config, registry, lookup, logger });

@@ -53,6 +53,9 @@ export class JsonShapeScanner {
   }
 }
 
+const shapeRefused = (problem: string) =>
+  new SurfhiveError('BAD_REQUEST', `request body refused: ${problem}`);
+
 /** How long a refused body is still read and dropped so that its sender can take the answer. */
 export const REFUSED_DRAIN_MS = 5_000;
 
@@ -98,7 +101,7 @@ export function readJsonBody(
         failed = new SurfhiveError('BODY_TOO_LARGE', `request body is too large (more than ${limit} bytes)`);
       else {
         const problem = scanner.push(chunk);
-        if (problem) failed = new SurfhiveError('BAD_REQUEST', `request body refused: ${problem}`);
+        if (problem) failed = shapeRefused(problem);
       }
       if (!failed) chunks.push(chunk);
       else {
@@ -117,6 +120,12 @@ export function readJsonBody(
     });
     payload.on('close', () => clearTimeout(drainTimer));
   });
+}
+
+/** The shape check of readJsonBody, for a body read already (small: the /lbc remembered-reply path). */
+export function scannedBody(body: Buffer, shape: JsonShapeLimits): Promise<Buffer> {
+  const problem = new JsonShapeScanner(shape).push(body);
+  return problem ? Promise.reject(shapeRefused(problem)) : Promise.resolve(body);
 }
 
 /** The route's own body limit (or the app's). */

@@ -1,5 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { LookupBudget } from './lbc/fast-path.js';
 import { lbcCommandsOf } from './lbc/route.js';
 import { retryLater } from './retry-after.js';
 
@@ -23,6 +25,11 @@ const isExempt = (url: string) =>
   EXEMPT.some((p) => url === p || (p.endsWith('/') && url.startsWith(p)) || url.startsWith(`${p}/`));
 
 type LimitHook = (request: FastifyRequest) => Promise<void>;
+type Verdict = Awaited<ReturnType<ReturnType<FastifyInstance['createRateLimit']>>>;
+
+/** A lookup the /lbc remembered-reply path counted already: the route's hook takes its verdict. */
+const COUNTED = Symbol('surfhive.lookupCounted');
+type Counted = IncomingMessage & { [COUNTED]?: Verdict };
 
 /** The hooks to add to one route, in the order they run. */
 const withHook = <H>(existing: H | H[] | undefined, hook: H): H[] =>
@@ -40,29 +47,38 @@ const withHook = <H>(existing: H | H[] | undefined, hook: H): H[] =>
 export async function installRateLimits(
   app: FastifyInstance,
   s: RateLimitSettings,
-): Promise<{ notFound?: LimitHook }> {
+): Promise<{ notFound?: LimitHook; lookupBudget?: LookupBudget }> {
   if (s.lookupMax === 0 && s.compileMax === 0 && s.koMax === 0) return {};
   await app.register(rateLimit, { global: false, timeWindow: s.windowMs });
-  const limiter = (group: string, max: number): LimitHook | undefined => {
+  const over = (r: Verdict): r is Extract<Verdict, { isAllowed: false }> => !r.isAllowed && r.isExceeded;
+  const limiter = (group: string, max: number) => {
     if (max === 0) return undefined;
     const check = app.createRateLimit({
       max,
       timeWindow: s.windowMs,
       keyGenerator: (request) => `${group}:${request.ip}`,
     });
-    return async (request: FastifyRequest) => {
-      const r = await check(request);
-      if (!r.isAllowed && r.isExceeded)
+    const hook: LimitHook = async (request) => {
+      const r = (request.raw as Counted)[COUNTED] ?? (await check(request));
+      if (over(r))
         throw retryLater(
           'RATE_LIMITED',
           `too many ${group} requests from this client; retry later`,
           r.ttlInSeconds,
         );
     };
+    // Before Fastify there is no request object yet; the check reads only the address and route config.
+    const budget: LookupBudget = async (raw) => {
+      const r = await check({ ip: raw.socket.remoteAddress, routeOptions: { config: {} } } as FastifyRequest);
+      (raw as Counted)[COUNTED] = r;
+      return !over(r);
+    };
+    return { hook, budget };
   };
-  const lookups = limiter('lookup', s.lookupMax);
-  const compiles = limiter('compile', s.compileMax);
-  const kos = limiter('ko', s.koMax);
+  const lookupLimits = limiter('lookup', s.lookupMax);
+  const lookups = lookupLimits?.hook;
+  const compiles = limiter('compile', s.compileMax)?.hook;
+  const kos = limiter('ko', s.koMax)?.hook;
 
   // Each /lbc object counts, once parsed: sixteen compiles in one body are sixteen compiles.
   // A body of lookups only (every remembered reply) passes without a promise.
@@ -86,5 +102,5 @@ export async function installRateLimits(
     if ((compiles || kos) && (route.config as { lbc?: boolean } | undefined)?.lbc)
       route.preHandler = withHook(route.preHandler, lbcObjects);
   });
-  return { notFound: lookups };
+  return { notFound: lookups, lookupBudget: lookupLimits?.budget };
 }

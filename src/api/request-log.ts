@@ -23,44 +23,71 @@ export function requestIds(prefix = `${process.pid.toString(36)}`): (req: Incomi
   };
 }
 
-export interface RequestLogOptions {
-  metrics: Metrics;
-  logger: Logger;
-  /** Write the access line (SURFHIVE_ACCESS_LOG); metrics are counted either way. */
-  accessLog: boolean;
+/** What one access line says about one answered request. */
+export interface AccessEntry {
+  reqId: string;
+  method: string;
+  /** The route pattern, or `unmatched`. */
+  route: string;
+  url: string;
+  status: number;
+  ms: number;
+  client: string | undefined;
+}
+
+/**
+ * The access log and the per-route HTTP metrics, for the Fastify hook and for
+ * the /lbc remembered-reply path that answers before Fastify. One line at
+ * `info`: `{reqId, method, route, url, status, ms, client, msg: "request"}`;
+ * the logger's destination decides when it is written (`serve` writes
+ * asynchronously, many lines per write).
+ */
+export class AccessLog {
+  private readonly logger: Logger | undefined;
+
+  constructor(
+    private readonly metrics: Metrics,
+    logger: Logger,
+    enabled: boolean,
+  ) {
+    // The line holds no secret (headers and bodies stay out); pino's redaction would triple its cost.
+    this.logger = enabled && logger.isLevelEnabled('info') ? logger.child({}, { redact: [] }) : undefined;
+  }
+
+  done(e: AccessEntry): void {
+    this.metrics.httpDone(e.route, e.method, e.status, e.ms / 1000);
+    if (!this.logger) return;
+    const { url } = e;
+    this.logger.info(
+      {
+        reqId: e.reqId,
+        method: e.method,
+        route: e.route,
+        url: url.length > URL_MAX ? `${url.slice(0, URL_MAX)}…` : url,
+        status: e.status,
+        ms: Math.round(e.ms * 100) / 100,
+        client: e.client,
+      },
+      'request',
+    );
+  }
 }
 
 /**
  * One hook for every route, 404s included: `surfhive_http_requests_total` and
- * the latency histogram by route pattern, and one access line at `info`:
- * `{reqId, method, route, url, status, ms, client, msg: "request"}`. Built from
- * what the request already holds; the logger's destination decides when the
- * line is written (`serve` writes asynchronously, many lines per write).
+ * the latency histogram by route pattern, and one access line at `info`.
  */
-export function installRequestLog(app: FastifyInstance, opts: RequestLogOptions): void {
-  const { metrics } = opts;
-  const log = opts.accessLog && opts.logger.isLevelEnabled('info');
-  // The line holds no secret (headers and bodies stay out); pino's redaction would triple its cost.
-  const logger = opts.logger.child({}, { redact: [] });
+export function installRequestLog(app: FastifyInstance, access: AccessLog): void {
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
-    const ms = reply.elapsedTime;
-    metrics.httpDone(route, request.method, reply.statusCode, ms / 1000);
-    if (log) {
-      const url = request.url;
-      logger.info(
-        {
-          reqId: request.id,
-          method: request.method,
-          route,
-          url: url.length > URL_MAX ? `${url.slice(0, URL_MAX)}…` : url,
-          status: reply.statusCode,
-          ms: Math.round(ms * 100) / 100,
-          client: request.ip,
-        },
-        'request',
-      );
-    }
+    access.done({
+      reqId: request.id,
+      method: request.method,
+      route: request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched'),
+      url: request.url,
+      status: reply.statusCode,
+      ms: reply.elapsedTime,
+      client: request.ip,
+    });
     done();
   });
 }

@@ -2,7 +2,7 @@ import type { HiveRegistry } from '../../hive/registry.js';
 import { AnswerCache } from '../../lookup/answer-cache.js';
 
 /** Bodies longer than this are answered the long way (real clients send about 100 bytes). */
-const MAX_BODY_BYTES = 1024;
+export const MEMO_BODY_MAX = 1024;
 
 export interface MemoReply {
   /** The whole response body. */
@@ -35,13 +35,13 @@ export class LbcReplyMemo {
   }
 
   get(body: Buffer): MemoReply | undefined {
-    if (body.length > MAX_BODY_BYTES || this.scan !== this.registry.scans) return undefined;
+    if (body.length > MEMO_BODY_MAX || this.scan !== this.registry.scans) return undefined;
     return this.replies.get(body.toString('latin1'));
   }
 
   /** Keeps `reply`, computed during registry scan `scan`, unless the registry rescanned since. */
   set(body: Buffer, reply: MemoReply, scan: number): void {
-    if (body.length > MAX_BODY_BYTES || scan !== this.registry.scans) return;
+    if (body.length > MEMO_BODY_MAX || scan !== this.registry.scans) return;
     if (this.scan !== scan) {
       this.replies.clear();
       this.scan = scan;

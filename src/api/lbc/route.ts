@@ -3,12 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { SurfhiveError } from '../../errors/codes.js';
 import type { HiveRegistry } from '../../hive/registry.js';
 import type { KernelLookup } from '../../lookup/kernel-lookup.js';
-import { type JsonShapeLimits, readJsonBody } from '../json-guard.js';
+import { type JsonShapeLimits, readJsonBody, scannedBody } from '../json-guard.js';
 import type { Metrics } from '../metrics.js';
 import { LBC_COMPILE_WAIT_MS } from './compile-commands.js';
 import { answerOne } from './dispatch.js';
 import { lbcFailure, lbcSuccess } from './envelope.js';
-import { LbcReplyMemo, type MemoReply } from './reply-memo.js';
+import { readBodyOf } from './fast-path.js';
+import type { LbcReplyMemo, MemoReply } from './reply-memo.js';
 import type { LbcCommandTable, LbcContext } from './types.js';
 
 /** Clients send one object per body; a few more are allowed, not hundreds. */
@@ -30,6 +31,8 @@ export interface LbcRouteOptions {
   json: JsonShapeLimits;
   /** Largest answer body; items past it are answered with a short refusal instead. */
   answerMaxBytes: number;
+  /** Whole replies by body, for bodies answered entirely from the lookup answer cache (shared with the fast path). */
+  replies: LbcReplyMemo;
 }
 
 /**
@@ -76,10 +79,10 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
   app.removeAllContentTypeParsers();
   // Any content type (old clients send none). The shape is checked while the body streams in; a
   // body that is not JSON still gets the protocol's own answer.
-  // Whole replies by body, for bodies answered entirely from the lookup answer cache.
-  const replies = new LbcReplyMemo(opts.registry);
-  app.addContentTypeParser('*', (_request, payload, done) => {
-    readJsonBody(payload, opts.bodyLimit, opts.json).then(
+  const { replies } = opts;
+  app.addContentTypeParser('*', (request, payload, done) => {
+    const read = readBodyOf(request.raw);
+    (read ? scannedBody(read, opts.json) : readJsonBody(payload, opts.bodyLimit, opts.json)).then(
       (raw) => {
         const body: LbcBody = { raw, bytes: raw.length, memo: replies.get(raw) };
         if (body.memo) return done(null, body);
