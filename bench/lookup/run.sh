@@ -5,7 +5,7 @@
 #      keep-alive and `Connection: close` (a new connection per request, as the Python clients do);
 #   2. the same with `--processes auto` (surfhive) and one bare Node per core;
 #   3. a many-kernels mix: MIX_KERNELS copies of the database in one hive, struct lookups spread
-#      over all of them with a Zipf skew, the handle cache at its default; p99, errors, RSS.
+#      over all of them with a Zipf skew, the handle cache at its default and at 64; p99, errors, RSS.
 # usage: bench/lookup/run.sh [duration_s=10] [connections=16]
 # The database is built once from the Debian debug package bench/build/run.sh downloads into
 # BENCH_CACHE (default /var/cache/surfhive-bench); BENCH_HIVE=DIR BENCH_VER=... uses a hive you have.
@@ -136,13 +136,17 @@ if [ "$(ls "$MIX/x86_64/db/mix" 2>/dev/null | wc -l)" != "$MIX_KERNELS" ]; then
   for i in $(seq "$MIX_KERNELS"); do cp --reflink=auto "$src_db" "$MIX/x86_64/db/mix/info-6.1.0-$i-mix.db"; done
 fi
 echo "-- many kernels: $MIX_KERNELS copies of the database ($(du -sh "$MIX" | cut -f1)), 15 struct names," \
-  "kernels Zipf(1.1)-skewed, handle cache ${SURFHIVE_DB_CACHE:-64} (default), no warm-up"
+  "kernels Zipf(1.1)-skewed, no warm-up"
 export MIX_KERNELS MIX_PREFIX=6.1.0- MIX_SUFFIX=-mix
-start_surfhive "$MIX" "$PORT" 1
-printf '%-45s ' "surfhive, one process, keep-alive"
-wrk -t1 -c"$CONNS" -d"$((DURATION * 2))s" -s bench/lookup/mix.lua "http://127.0.0.1:$PORT/lbc" | tail -n1
-echo "  $(rss_of "$SERVER")"
-curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -E '^surfhive_(db|answer)_cache_total' | tr '\n' ' '
-echo
-stop_server
+# The handle cache at its default, then smaller than the kernel count (every miss of a closed kernel opens it).
+for handles in "${SURFHIVE_DB_CACHE:-default}" 64; do
+  if [ "$handles" = default ]; then unset SURFHIVE_DB_CACHE; else export SURFHIVE_DB_CACHE=$handles; fi
+  start_surfhive "$MIX" "$PORT" 1
+  printf '%-45s ' "surfhive, one process, keep-alive, handles $handles"
+  wrk -t1 -c"$CONNS" -d"$((DURATION * 2))s" -s bench/lookup/mix.lua "http://127.0.0.1:$PORT/lbc" | tail -n1
+  echo "  $(rss_of "$SERVER")"
+  curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -E '^surfhive_(db|answer)_cache_total' | tr '\n' ' '
+  echo
+  stop_server
+done
 echo "load at end $(cut -d' ' -f1-3 /proc/loadavg)"

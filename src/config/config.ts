@@ -318,7 +318,7 @@ export function loadConfig(
     accessLog: oneOf(v('SURFHIVE_ACCESS_LOG'), ['on', 'off'], 'on') === 'on',
     redisUrl: redisUrl(v('REDIS_URL')),
     processes: processCount(v('SURFHIVE_PROCESSES', 'processes')),
-    dbCacheSize: int(v('SURFHIVE_DB_CACHE'), 64),
+    dbCacheSize: int(v('SURFHIVE_DB_CACHE'), 512),
     bodyLimit: int(v('SURFHIVE_BODY_LIMIT'), 24 * 1024 * 1024),
     workDir: path.resolve(env.SURFHIVE_WORK_DIR ?? path.join(hive, '.work')),
     compileCacheDir: path.resolve(env.SURFHIVE_COMPILE_CACHE ?? path.join(hive, '.cache', 'compile')),
