@@ -75,7 +75,8 @@ export class LbcFastPath {
   }
 
   private answer(req: IncomingMessage, res: ServerResponse, memo: MemoReply, start: number): void {
-    res.writeHead(200, ['content-type', 'application/json', 'content-length', String(memo.payload.length)]);
+    // An object (not a header list) lets Node take the headers as they are, without merging.
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': memo.payload.length });
     res.end(memo.payload);
     const { metrics, access } = this.opts;
     for (const cmd of memo.cmds) metrics.lbcDone(cmd, true, 0);
