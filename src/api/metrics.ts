@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { type CounterSeries, type HistogramSeries, HotCounter, HotHistogram } from './hot-metrics.js';
 import { createJobMetrics, type JobMetricsOptions } from './job-metrics.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -14,32 +15,33 @@ export function createMetrics(opts: MetricsOptions = {}) {
   const registry = new Registry();
   const text = opts.exposition?.(registry) ?? (() => registry.metrics());
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'surfhive_' });
-  const lbcRequests = new Counter({
+  // The per-request series: updated on every request, without prom-client's per-call label work.
+  const lbcRequests = new HotCounter({
     name: 'surfhive_lbc_requests_total',
     help: 'Legacy /lbc request objects answered, by command and outcome',
-    labelNames: ['cmd', 'outcome'] as const,
     registers: [registry],
   });
-  const lbcLatency = new Histogram({
-    name: 'surfhive_lbc_request_duration_seconds',
-    help: 'Time to answer one legacy /lbc request object, by command',
-    labelNames: ['cmd'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const httpRequests = new Counter({
+  const lbcLatency = new HotHistogram(
+    {
+      name: 'surfhive_lbc_request_duration_seconds',
+      help: 'Time to answer one legacy /lbc request object, by command',
+      registers: [registry],
+    },
+    LATENCY_BUCKETS,
+  );
+  const httpRequests = new HotCounter({
     name: 'surfhive_http_requests_total',
     help: 'HTTP requests by route and status code',
-    labelNames: ['route', 'method', 'status'] as const,
     registers: [registry],
   });
-  const httpLatency = new Histogram({
-    name: 'surfhive_http_request_duration_seconds',
-    help: 'HTTP request latency by route',
-    labelNames: ['route', 'method'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
+  const httpLatency = new HotHistogram(
+    {
+      name: 'surfhive_http_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      registers: [registry],
+    },
+    LATENCY_BUCKETS,
+  );
   // 1 in each process: a cluster's aggregated /metrics sums it to the number of processes answering.
   new Gauge({
     name: 'surfhive_server_processes',
@@ -59,26 +61,21 @@ export function createMetrics(opts: MetricsOptions = {}) {
     registers: [registry],
   });
 
-  type CounterChild = ReturnType<typeof lbcRequests.labels>;
-  type HistogramChild = ReturnType<typeof lbcLatency.labels>;
-  // Label children resolved once: the /lbc hot path only increments.
-  const children = new Map<string, { ok: CounterChild; err: CounterChild; time: HistogramChild }>();
+  // Series resolved once per command and per route: the hot path only adds.
+  const children = new Map<string, { ok: CounterSeries; err: CounterSeries; time: HistogramSeries }>();
   const forCmd = (cmd: string) => {
     let c = children.get(cmd);
     if (!c) {
       c = {
-        ok: lbcRequests.labels(cmd, 'ok'),
-        err: lbcRequests.labels(cmd, 'error'),
-        time: lbcLatency.labels(cmd),
+        ok: lbcRequests.child({ cmd, outcome: 'ok' }),
+        err: lbcRequests.child({ cmd, outcome: 'error' }),
+        time: lbcLatency.child({ cmd }),
       };
       children.set(cmd, c);
     }
     return c;
   };
-  const httpChildren = new Map<
-    string,
-    { count: ReturnType<typeof httpRequests.labels>; time: ReturnType<typeof httpLatency.labels> }
-  >();
+  const httpChildren = new Map<string, { count: CounterSeries; time: HistogramSeries }>();
   const dbHit = dbCache.labels('hit');
   const dbMiss = dbCache.labels('miss');
   const ansHit = answerCache.labels('hit');
@@ -91,8 +88,8 @@ export function createMetrics(opts: MetricsOptions = {}) {
     /** `cmd` must come from the command table (bounded label values). */
     lbcDone(cmd: string, ok: boolean, seconds: number) {
       const c = forCmd(cmd);
-      (ok ? c.ok : c.err).inc();
-      c.time.observe(seconds);
+      (ok ? c.ok : c.err).value++;
+      lbcLatency.observe(c.time, seconds);
     },
     /** `route` must be a route pattern (bounded label values). */
     httpDone(route: string, method: string, status: number, seconds: number) {
@@ -100,13 +97,13 @@ export function createMetrics(opts: MetricsOptions = {}) {
       let c = httpChildren.get(key);
       if (!c) {
         c = {
-          count: httpRequests.labels(route, method, String(status)),
-          time: httpLatency.labels(route, method),
+          count: httpRequests.child({ route, method, status: String(status) }),
+          time: httpLatency.child({ route, method }),
         };
         httpChildren.set(key, c);
       }
-      c.count.inc();
-      c.time.observe(seconds);
+      c.count.value++;
+      httpLatency.observe(c.time, seconds);
     },
     /** Compile, ingest, ko and provisioning metrics. */
     jobs: createJobMetrics(registry, opts),
