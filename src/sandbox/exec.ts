@@ -5,6 +5,7 @@ import { SurfhiveError } from '../errors/codes.js';
 import { runInDocker } from './docker-run.js';
 import { streamInDocker } from './docker-stream.js';
 import { type Confinement, type SandboxPolicy, sandboxFor } from './policy.js';
+import { lowerProcessPriority } from './priority.js';
 import { bwrapArgs, prlimitArgs, type ResourceLimits, type SandboxSpec } from './sandbox-spec.js';
 import { prepareUnprivileged, SANDBOX_GID, SANDBOX_UID } from './unprivileged.js';
 
@@ -25,6 +26,8 @@ export interface ExecOptions {
   limits?: ResourceLimits;
   sandbox?: SandboxSpec;
   signal?: AbortSignal;
+  /** CPU niceness of the tool and everything it starts (a docker sandbox carries its own CPU weight). */
+  nice?: number;
 }
 
 export interface ExecResult {
@@ -82,7 +85,7 @@ interface GroupProcess {
 function startGroup(
   cmd: string,
   args: string[],
-  opts: Pick<ExecOptions, 'cwd' | 'env' | 'limits' | 'sandbox' | 'signal' | 'timeoutMs'>,
+  opts: Pick<ExecOptions, 'cwd' | 'env' | 'limits' | 'sandbox' | 'signal' | 'timeoutMs' | 'nice'>,
 ): GroupProcess {
   const { file, argv } = commandLine(cmd, args, { ...opts, asNobody: dropsPrivileges(opts.sandbox) });
   const child = spawn(file, argv, {
@@ -91,6 +94,7 @@ function startGroup(
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  lowerProcessPriority(child.pid, opts.nice);
   let gone = false;
   let timedOut = false;
   const killTree = () => {
@@ -219,7 +223,7 @@ export async function runToolOk(cmd: string, args: string[], opts: ExecOptions):
 }
 
 export interface StreamToolOptions
-  extends Pick<ExecOptions, 'cwd' | 'env' | 'limits' | 'sandbox' | 'signal' | 'timeoutMs'> {
+  extends Pick<ExecOptions, 'cwd' | 'env' | 'limits' | 'sandbox' | 'signal' | 'timeoutMs' | 'nice'> {
   /** Past this many stdout bytes the tool is killed and stdout errors. Unlimited by default. */
   maxOutputBytes?: number;
   /** stderr kept for the error message. Default 64 KiB. */
@@ -344,8 +348,10 @@ export function streamFailure(
 }
 
 /** Options of a confined run: the runner picks the sandbox and the host working directory. */
-export type ConfinedOptions = Omit<ExecOptions, 'sandbox' | 'cwd'> & { confine: Confinement };
-export type ConfinedStreamOptions = Omit<StreamToolOptions, 'sandbox' | 'cwd'> & { confine: Confinement };
+export type ConfinedOptions = Omit<ExecOptions, 'sandbox' | 'cwd' | 'nice'> & { confine: Confinement };
+export type ConfinedStreamOptions = Omit<StreamToolOptions, 'sandbox' | 'cwd' | 'nice'> & {
+  confine: Confinement;
+};
 
 /**
  * The runner of every tool that reads untrusted input (compiles, uploaded or
@@ -374,12 +380,18 @@ export class ToolRunner {
       ...rest,
       cwd: hostDirOf(confine),
       sandbox: sandboxFor(this.policy, confine),
+      nice: this.policy.nice,
     });
   }
 
   private options(opts: ConfinedOptions): ExecOptions {
     const { confine, ...rest } = opts;
-    return { ...rest, cwd: hostDirOf(confine), sandbox: sandboxFor(this.policy, confine) };
+    return {
+      ...rest,
+      cwd: hostDirOf(confine),
+      sandbox: sandboxFor(this.policy, confine),
+      nice: this.policy.nice,
+    };
   }
 }
 

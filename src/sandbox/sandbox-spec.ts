@@ -39,6 +39,8 @@ export interface DockerSandbox {
   cpus?: number;
   /** Processes the container may have. Default 256. */
   pids?: number;
+  /** The container's CPU weight against other containers and host processes (docker's default 1024). */
+  cpuShares?: number;
 }
 
 /** Resource limits applied with prlimit(1) around the tool. */
