@@ -31,6 +31,17 @@ async function waitForProcess(argv: string[]): Promise<string> {
   throw new Error(`no process ${argv.join(' ')}`);
 }
 
+/** `[group, nice]` of a process's autogroup; undefined where the kernel schedules without them. */
+const autogroupOf = (pid: string | number): [string, number] | undefined => {
+  try {
+    const m = /^(\S+) nice (-?\d+)/.exec(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+    return m ? [m[1]!, Number(m[2])] : undefined;
+  } catch {
+    return undefined;
+  }
+};
+const autogroups = readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1';
+
 const confine = { mounts: [], chdir: '/' };
 // never raised above the caller's own niceness (the test may run under `nice`)
 const expected = (nice: number) => Math.max(nice, os.getPriority(0));
@@ -42,9 +53,17 @@ t.test('a tool started by the runner runs at the configured niceness, inside bub
   const argv = ['sleep', `30.${process.pid}1`];
   const stop = new AbortController();
   const done = runner.run(argv[0]!, argv.slice(1), { confine, timeoutMs: 20_000, signal: stop.signal });
+  const ownGroup = autogroupOf(process.pid);
   const pid = await waitForProcess(argv);
   t.equal(niceOf(pid), expected(7), 'the sleep inside the sandbox');
   t.equal(niceOf(process.pid), own, 'the server’s thread keeps its own niceness');
+  if (autogroups) {
+    // the kernel weighs sessions against each other first: the tool's session is lowered too
+    const group = autogroupOf(pid)!;
+    t.not(group[0], ownGroup![0], 'the tool runs in a session (scheduling group) of its own');
+    t.equal(group[1], Math.max(7, ownGroup![1]), 'whose weight is that of the niceness');
+    t.same(autogroupOf(process.pid), ownGroup, 'the server’s own group is left as it was');
+  }
   stop.abort();
   const res = await done;
   t.equal(res.signal, 'SIGKILL', 'the abort killed it');
