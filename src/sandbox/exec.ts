@@ -1,12 +1,14 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { type Readable, Transform, type Writable } from 'node:stream';
+import { isMainThread } from 'node:worker_threads';
 import { SurfhiveError } from '../errors/codes.js';
 import { runInDocker } from './docker-run.js';
 import { streamInDocker } from './docker-stream.js';
 import { type Confinement, type SandboxPolicy, sandboxFor } from './policy.js';
 import { lowerProcessPriority } from './priority.js';
 import { bwrapArgs, prlimitArgs, type ResourceLimits, type SandboxSpec } from './sandbox-spec.js';
+import { SpawnThread } from './spawn-thread.js';
 import { prepareUnprivileged, SANDBOX_GID, SANDBOX_UID } from './unprivileged.js';
 
 export interface ExecOptions {
@@ -212,7 +214,11 @@ export function runTool(cmd: string, args: string[], opts: ExecOptions): Promise
 
 /** Runs a tool that must succeed; a failure becomes a SurfhiveError naming only the tool. */
 export async function runToolOk(cmd: string, args: string[], opts: ExecOptions): Promise<ExecResult> {
-  const res = await runTool(cmd, args, opts);
+  return succeeded(cmd, opts, await runTool(cmd, args, opts));
+}
+
+/** A run's result if the tool succeeded; else the SurfhiveError naming only the tool. */
+function succeeded(cmd: string, opts: Pick<ExecOptions, 'timeoutMs'>, res: ExecResult): ExecResult {
   if (res.timedOut) throw new SurfhiveError('TOOL_TIMEOUT', `${cmd} did not finish in ${opts.timeoutMs} ms`);
   if (res.code !== 0) {
     const err = new SurfhiveError('TOOL_FAILED', `${cmd} failed (exit ${res.code ?? res.signal})`);
@@ -360,14 +366,23 @@ export type ConfinedStreamOptions = Omit<StreamToolOptions, 'sandbox' | 'cwd' | 
  * tool must see (a Confinement), never how it is confined.
  */
 export class ToolRunner {
+  /** On a process's main thread (the event loop), tools start from a thread of their own. */
+  private readonly starter = isMainThread ? new SpawnThread() : undefined;
+
   constructor(readonly policy: SandboxPolicy) {}
 
   run(cmd: string, args: string[], opts: ConfinedOptions): Promise<ExecResult> {
-    return runTool(cmd, args, this.options(opts));
+    return this.start(cmd, args, this.options(opts));
   }
 
-  runOk(cmd: string, args: string[], opts: ConfinedOptions): Promise<ExecResult> {
-    return runToolOk(cmd, args, this.options(opts));
+  async runOk(cmd: string, args: string[], opts: ConfinedOptions): Promise<ExecResult> {
+    return succeeded(cmd, opts, await this.start(cmd, args, this.options(opts)));
+  }
+
+  private start(cmd: string, args: string[], options: ExecOptions): Promise<ExecResult> {
+    // a docker run starts its container over the engine's API: nothing blocks here
+    if (!this.starter || options.sandbox?.kind === 'docker') return runTool(cmd, args, options);
+    return this.starter.run(cmd, args, options);
   }
 
   /**
