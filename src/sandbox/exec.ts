@@ -367,9 +367,11 @@ export type ConfinedStreamOptions = Omit<StreamToolOptions, 'sandbox' | 'cwd' | 
  */
 export class ToolRunner {
   /** On a process's main thread (the event loop), tools start from a thread of their own. */
-  private readonly starter = isMainThread ? new SpawnThread() : undefined;
+  private readonly starter: SpawnThread | undefined;
 
-  constructor(readonly policy: SandboxPolicy) {}
+  constructor(readonly policy: SandboxPolicy) {
+    this.starter = isMainThread ? new SpawnThread(policy.nice) : undefined;
+  }
 
   run(cmd: string, args: string[], opts: ConfinedOptions): Promise<ExecResult> {
     return this.start(cmd, args, this.options(opts));

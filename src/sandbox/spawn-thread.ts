@@ -37,6 +37,9 @@ export class SpawnThread {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
+  /** `nice`: the thread's CPU niceness (the policy's): its forks are work started for clients. */
+  constructor(private readonly nice?: number) {}
+
   run(cmd: string, args: string[], opts: ExecOptions): Promise<ExecResult> {
     const { signal, ...rest } = opts;
     if (signal?.aborted)
@@ -57,7 +60,7 @@ export class SpawnThread {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_URL);
+    const worker = new Worker(WORKER_URL, { workerData: { nice: this.nice } });
     worker.unref();
     worker.on('message', (m: SpawnReply) => this.settle(m.id, m));
     const fail = (err: Error) => {

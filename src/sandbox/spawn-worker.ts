@@ -1,6 +1,7 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { isSurfhiveError } from '../errors/codes.js';
 import { runTool } from './exec.js';
+import { lowerThisThread } from './priority.js';
 import type { SpawnReply, SpawnRequest } from './spawn-thread.js';
 
 /**
@@ -34,5 +35,7 @@ class ToolStarter {
   }
 }
 
+// forking the server and waiting for the tool's exec must not take the event loop's CPU
+lowerThisThread((workerData as { nice?: number } | undefined)?.nice);
 const starter = new ToolStarter();
 parentPort!.on('message', (msg: SpawnRequest) => starter.handle(msg));

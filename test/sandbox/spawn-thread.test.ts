@@ -1,6 +1,6 @@
 // Tools started from the starter thread (what a process's main-thread ToolRunner uses) behave as
 // runTool does in place: output, exit, start failures, aborts, output files and caps.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -59,4 +59,18 @@ t.test('many at once, each its own answer', async (t) => {
     rs.map((r) => r.stdout.trim()),
     Array.from({ length: 20 }, (_, i) => String(i)),
   );
+});
+
+t.test('the starter thread runs at the niceness it is given; the main thread keeps its own', async (t) => {
+  const own = os.getPriority(0);
+  const nice = Math.max(own + 1, 7);
+  const threadNices = () =>
+    readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+  t.notOk(threadNices().includes(nice), 'no thread at that niceness before');
+  await new SpawnThread(nice).run('true', [], { timeoutMs: 5_000 });
+  t.equal(threadNices().filter((n) => n === nice).length, 1, 'one thread, the starter, runs lowered');
+  t.equal(os.getPriority(0), own);
 });
