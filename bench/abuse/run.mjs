@@ -121,7 +121,10 @@ const schedSince = (before) => {
   const d = (k) => ({ run: now[k].run - before[k].run, wait: now[k].wait - before[k].wait });
   return { main: d('main'), others: d('others') };
 };
-/** Machine-wide CPU time from /proc/stat, ms: un-niced (user, system, irq), niced user, idle. */
+/**
+ * Machine-wide CPU time from /proc/stat, ms: user time at nice <= 0 and at nice > 0, system time
+ * (of any niceness: the tools' system calls count here), idle.
+ */
 const machineCpu = () => {
   const [user, nice, system, idle, iowait, irq, softirq] = readFileSync('/proc/stat', 'utf8')
     .split('\n')[0]
@@ -129,7 +132,7 @@ const machineCpu = () => {
     .split(/\s+/)
     .slice(1)
     .map((x) => (Number(x) * 1000) / 100);
-  return { plain: user + system + irq + softirq, niced: nice, idle: idle + iowait };
+  return { user, niced: nice, system: system + irq + softirq, idle: idle + iowait };
 };
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 /**
@@ -225,13 +228,14 @@ try {
       `main thread ${seconds(sched.main.run)} on a CPU, ${seconds(sched.main.wait)} runnable waiting for one; ` +
       `its other threads ${seconds(sched.others.run)} on a CPU, ${seconds(sched.others.wait)} waiting`,
   );
-  // Whatever else runs on the machine at nice 0 competes with the server's event loop as an equal:
-  // un-niced time well beyond the server's and the good client's is the machine's other work.
+  // Other work on the machine at nice 0 competes with the server's event loop as an equal: it
+  // shows as un-niced user time well beyond the server's and the good client's.
   console.log(
-    `machine during the attack: ${seconds(machine.plain)} un-niced CPU (of which the server's main thread ${seconds(sched.main.run)}, ` +
-      `the good client ${seconds(good.cpuMs)} (it waited ${seconds(good.waitMs)} for a CPU), the rest: other work on the machine), ${seconds(machine.niced)} niced ` +
-      `(tools, builder threads, attackers), ${seconds(machine.idle)} idle, of ${seconds(windowMs * os.cpus().length)} ` +
-      `(${os.cpus().length} cores × ${seconds(windowMs)}: the attack and its last answers)`,
+    `machine during the attack: ${seconds(machine.user)} user time at nice 0 (the server's main thread ` +
+      `${seconds(sched.main.run)} on a CPU, the good client ${seconds(good.cpuMs)}, which waited ` +
+      `${seconds(good.waitMs)} for a CPU), ${seconds(machine.niced)} niced user time (tools, builder ` +
+      `threads, attackers), ${seconds(machine.system)} system time (any niceness), ${seconds(machine.idle)} idle, ` +
+      `of ${seconds(windowMs * os.cpus().length)} (${os.cpus().length} cores × ${seconds(windowMs)}: the attack and its last answers)`,
   );
   const peak = serverRss().hwm;
   console.log(`server peak RSS: ${mib(peak)}`);
