@@ -83,7 +83,8 @@ function dropRest(payload: IncomingMessage, limit: number, size: number): void {
     if (seen > limit) payload.pause();
   };
   const stop = setTimeout(() => {
-    if (!payload.complete) payload.socket?.destroy();
+    // destroying the request ends its connection (an injected request has no real socket)
+    if (!payload.complete) payload.destroy();
   }, REFUSED_DRAIN_MS);
   stop.unref();
   payload.on('data', onData);
