@@ -1,6 +1,7 @@
 // What the abuse bench's client processes share: its attack classes, timed HTTP requests and the
 // well-behaved client. Each client runs in a process of its own (bench/abuse/run.mjs starts them),
 // so no client's work shares an event loop with another's or with the server's.
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
 /** Legacy clients give up after 30 s: the bound every compile-path answer must meet. */
@@ -16,10 +17,24 @@ const lbc = (base, items, headers = {}) => ({
   init: { method: 'POST', body: JSON.stringify(items), headers },
 });
 
+/** An attack request as node:http sends it (see httpRequest): `{url, init}` or `{raw}`. */
+const asRaw = ({ url, init, raw }) =>
+  raw ?? { url, method: init.method, headers: init.headers ?? {}, body: init.body };
+
 const source = (n) =>
   `#include "lbc.h"\nSEC("tracepoint/syscalls/sys_enter_getpid") int p${n}(void *ctx) { return 0; }\nchar _license[] SEC("license") = "GPL";\n`;
 
 let nested;
+
+/**
+ * This client's own time on a CPU and runnable waiting for one (its main thread, ms): a client
+ * that waited long for a CPU measured its own wait too, not only the server's answer.
+ */
+function ownCpu() {
+  const [run, wait] = readFileSync('/proc/self/schedstat', 'utf8').split(' ').map(Number);
+  const cpu = process.cpuUsage();
+  return { cpuMs: (cpu.user + cpu.system) / 1000, runMs: run / 1e6, waitMs: wait / 1e6 };
+}
 
 /** Each attack: what it sends, and the deadline its answer must meet. */
 export function attacks({ base, ver, arch, nestKo, bigFile }) {
@@ -59,36 +74,58 @@ export function attacks({ base, ver, arch, nestKo, bigFile }) {
     },
     'bootstrap-evil-host': {
       deadline: 2_000,
-      // fetch() drops a Host header it is given, so this one goes over a plain http.get.
       req: () => ({
         raw: {
-          base,
-          path: '/api/v1/surftrace?kernel=auto&e=p%20wake_up_new_task',
-          host: "evil.example';rm -rf /",
+          url: `${base}/api/v1/surftrace?kernel=auto&e=p%20wake_up_new_task`,
+          headers: { host: "evil.example';rm -rf /" },
         },
       }),
     },
   };
 }
 
-function rawGet({ base, path: p, host }) {
-  const { hostname, port } = new URL(base);
+/**
+ * One request over node:http, from `localAddress` (attackers each have a loopback address of
+ * their own, as real ones have their own addresses: per-client rate limits see them apart from the
+ * good client). An answer that arrives while the body is still being sent ends the request: the
+ * rest of the body is not sent (as fetch does).
+ */
+function httpRequest({ url, method = 'GET', headers = {}, body, localAddress, agent }) {
+  const u = new URL(url);
   return new Promise((resolve) => {
-    const req = http.get({ host: hostname, port, path: p, headers: { host } }, (res) => {
-      let text = '';
-      res.on('data', (c) => {
-        text += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode, text }));
-    });
-    req.on('error', (err) => resolve({ status: 0, text: String(err) }));
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        method,
+        headers,
+        localAddress,
+        agent,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => {
+          text += c;
+        });
+        res.on('end', () => {
+          if (!req.writableFinished) req.destroy();
+          resolve({ status: res.statusCode, text });
+        });
+        res.on('error', (err) => resolve({ status: 0, text: String(err.code ?? err) }));
+      },
+    );
+    req.setTimeout(60_000, () => req.destroy(new Error('timeout')));
+    req.on('error', (err) => resolve({ status: 0, text: String(err.code ?? err) }));
+    req.end(body);
   });
 }
 
 export async function timed(url, init, raw) {
   const t0 = performance.now();
   if (raw) {
-    const r = await rawGet(raw);
+    const r = await httpRequest(raw);
     return { ...r, ms: performance.now() - t0 };
   }
   try {
@@ -136,19 +173,20 @@ export async function goodClient({ base, ver, arch }, ms, tag) {
     await new Promise((res) => setTimeout(res, 20));
   }
   await compiles;
-  return out;
+  return { ...out, ...ownCpu() };
 }
 
-/** One attacker: the named attack back to back for `ms`. */
+/** One attacker: the named attack back to back for `ms`, from `setup.address`, over keep-alive connections. */
 export async function attacker(setup, name, ms) {
   const a = attacks(setup)[name];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const times = [];
   const statuses = {};
   const end = performance.now() + ms;
   let n = 0;
   while (performance.now() < end) {
-    const { url, init, raw } = a.req(`${process.pid}-${n++}`);
-    const r = await timed(url, init, raw);
+    const raw = { ...asRaw(a.req(`${process.pid}-${n++}`)), localAddress: setup.address, agent };
+    const r = await timed(undefined, undefined, raw);
     times.push(r.ms);
     // status 0: no HTTP answer reached the client (reset, timeout); say what it saw instead
     let label = r.status === 0 ? `0 ${r.text.replace(/^\w*Error: /, '').slice(0, 60)}` : String(r.status);
@@ -159,5 +197,5 @@ export async function attacker(setup, name, ms) {
     } catch {}
     statuses[label] = (statuses[label] ?? 0) + 1;
   }
-  return { name, times, statuses, deadline: a.deadline };
+  return { name, times, statuses, deadline: a.deadline, ...ownCpu() };
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSurfhiveError, SurfhiveError } from '../errors/codes.js';
 import { preparingLocation } from '../provision/preparing.js';
+import { droppingRefusedBody } from './json-guard.js';
 import { lbcFailure } from './lbc/envelope.js';
 import { errorComponent } from './rest/schemas.js';
 import { retryAfterOf } from './retry-after.js';
@@ -73,6 +74,8 @@ export function installErrorHandling(
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     const location = preparingLocation(safe);
     if (location) reply.header('location', location);
+    // The refused body's rest is still read and dropped: the connection must stay open meanwhile.
+    if (droppingRefusedBody(request.raw)) reply.removeHeader('connection');
     if (request.routeOptions.config?.lbc) {
       // The legacy envelope answers 200, except where the status itself tells the client to back off.
       const shed = safe.statusCode === 429 || safe.statusCode === 503;

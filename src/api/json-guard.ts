@@ -56,19 +56,54 @@ export class JsonShapeScanner {
 const shapeRefused = (problem: string) =>
   new SurfhiveError('BAD_REQUEST', `request body refused: ${problem}`);
 
-/** How long a refused body is still read and dropped so that its sender can take the answer. */
+const DROPPING = Symbol('surfhive.droppingRefusedBody');
+
+/**
+ * Whether the rest of this request's refused body is being dropped: its answer must then leave
+ * the connection open (Fastify marks every refused body's answer `connection: close`), since
+ * closing with unread input resets the connection and loses the answer. dropRest ends it.
+ */
+export const droppingRefusedBody = (req: IncomingMessage) =>
+  (req as IncomingMessage & { [DROPPING]?: true })[DROPPING] === true;
+
+/** How long after its refusal the rest of a refused body is still read and dropped. */
 export const REFUSED_DRAIN_MS = 5_000;
+
+/**
+ * After a body is refused, its answer goes out at once while the rest of the body is read and
+ * dropped (never kept, never scanned), so that a client that sends its whole body before it
+ * reads (most do) still finds the answer instead of a reset: closing a socket with unread input
+ * resets the connection under the sender, and its answer is lost with it. A client that reads
+ * while it sends has its answer without sending the rest. Dropping stops once the request has
+ * brought `limit` bytes in all (reading pauses: the sender is held by TCP, not served), and
+ * REFUSED_DRAIN_MS after the refusal a body still not over ends its connection.
+ */
+function dropRest(payload: IncomingMessage, limit: number, size: number): void {
+  (payload as IncomingMessage & { [DROPPING]?: true })[DROPPING] = true;
+  let seen = size;
+  const onData = (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > limit) payload.pause();
+  };
+  const stop = setTimeout(() => {
+    // destroying the request ends its connection (an injected request has no real socket)
+    if (!payload.complete) payload.destroy();
+  }, REFUSED_DRAIN_MS);
+  stop.unref();
+  payload.on('data', onData);
+  payload.once('close', () => {
+    clearTimeout(stop);
+    payload.off('data', onData);
+  });
+  if (seen > limit) payload.pause();
+  else payload.resume();
+}
 
 /**
  * Reads a request body up to `limit` bytes, scanning its JSON shape chunk by
  * chunk (each chunk costs well under a millisecond), and refuses it as soon
- * as it is too large (BODY_TOO_LARGE) or too deep or wide (BAD_REQUEST).
- * A body refused while the client still sends it is read on and dropped (never
- * kept, never scanned) until it ends, then answered: answering first would close
- * the connection under the sender, whose writes then fail (EPIPE) and whose
- * answer is lost with the reset. That reading stops at `limit` bytes in all and
- * after REFUSED_DRAIN_MS; past either, the refusal goes out at once and the
- * connection closes.
+ * as it is too large (BODY_TOO_LARGE) or too deep or wide (BAD_REQUEST): the
+ * refusal is answered at once, and the rest of the body dropped (see dropRest).
  */
 export function readJsonBody(
   payload: IncomingMessage,
@@ -78,47 +113,40 @@ export function readJsonBody(
   return new Promise((resolve, reject) => {
     const declared = Number(payload.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      payload.resume();
       reject(new SurfhiveError('BODY_TOO_LARGE', `request body is too large (more than ${limit} bytes)`));
+      dropRest(payload, limit, 0);
       return;
     }
     const scanner = new JsonShapeScanner(shape);
     const chunks: Buffer[] = [];
     let size = 0;
-    let failed: SurfhiveError | undefined;
-    let drainTimer: NodeJS.Timeout | undefined;
-    const refuse = () => {
-      clearTimeout(drainTimer);
-      reject(failed);
-    };
-    payload.on('data', (chunk: Buffer) => {
+    let failed = false;
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (failed) {
-        if (size > limit) refuse();
+      let problem: SurfhiveError | undefined;
+      if (size > limit)
+        problem = new SurfhiveError('BODY_TOO_LARGE', `request body is too large (more than ${limit} bytes)`);
+      else {
+        const shapeProblem = scanner.push(chunk);
+        if (shapeProblem) problem = shapeRefused(shapeProblem);
+      }
+      if (!problem) {
+        chunks.push(chunk);
         return;
       }
-      if (size > limit)
-        failed = new SurfhiveError('BODY_TOO_LARGE', `request body is too large (more than ${limit} bytes)`);
-      else {
-        const problem = scanner.push(chunk);
-        if (problem) failed = shapeRefused(problem);
-      }
-      if (!failed) chunks.push(chunk);
-      else {
-        chunks.length = 0;
-        if (size > limit) refuse();
-        else drainTimer = setTimeout(refuse, REFUSED_DRAIN_MS);
-      }
-    });
+      failed = true;
+      chunks.length = 0;
+      payload.off('data', onData);
+      reject(problem);
+      dropRest(payload, limit, size);
+    };
+    payload.on('data', onData);
     payload.on('end', () => {
-      if (failed) refuse();
-      else resolve(Buffer.concat(chunks, size));
+      if (!failed) resolve(Buffer.concat(chunks, size));
     });
     payload.on('error', (err) => {
-      if (failed) refuse();
-      else reject(err);
+      if (!failed) reject(err);
     });
-    payload.on('close', () => clearTimeout(drainTimer));
   });
 }
 

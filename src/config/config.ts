@@ -69,6 +69,8 @@ export interface Config {
   sandbox: 'bwrap' | 'docker';
   /** The image of the per-step compile containers (docker/sandbox.Dockerfile); `{arch}` becomes the target arch. */
   sandboxImage: string;
+  /** CPU niceness of the tools, builder processes and builder threads started for clients (0: the server's own). */
+  toolNice: number;
   /** Largest compile artifact (.o, .so) a step may write and the cache may keep, bytes. */
   artifactMaxBytes: number;
   /** Bytes the compile result cache may hold; the least recently used entries go first. */
@@ -347,6 +349,7 @@ export function loadConfig(
     shutdownDeadlineMs: int(v('SURFHIVE_SHUTDOWN_DEADLINE_MS'), 30_000),
     sandbox: oneOf(v('SURFHIVE_SANDBOX'), ['bwrap', 'docker'], 'bwrap'),
     sandboxImage: env.SURFHIVE_SANDBOX_IMAGE || 'surfhive-sandbox:{arch}',
+    toolNice: int(v('SURFHIVE_TOOL_NICE'), 10, 0, 19),
     artifactMaxBytes: int(v('SURFHIVE_ARTIFACT_MAX_BYTES'), 8 * 1024 * 1024),
     compileCacheBytes: int(v('SURFHIVE_COMPILE_CACHE_BYTES'), 1024 * 1024 * 1024),
     compileDeadlineMs: int(v('SURFHIVE_COMPILE_DEADLINE_MS'), 25_000),

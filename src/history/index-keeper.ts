@@ -57,8 +57,10 @@ export class LayoutIndexKeeper {
   constructor(
     private readonly hive: string,
     private readonly logger: Logger,
+    /** The writer thread's CPU niceness (SURFHIVE_TOOL_NICE). */
+    nice?: number,
   ) {
-    this.thread = new LayoutIndexThread(hive);
+    this.thread = new LayoutIndexThread(hive, nice);
   }
 
   /** The open index, or undefined when it cannot be opened here (then history reads databases). */

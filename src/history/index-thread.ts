@@ -28,7 +28,11 @@ export class LayoutIndexThread {
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly hive: string) {}
+  /** `nice`: the thread's CPU niceness (SURFHIVE_TOOL_NICE), below the event loop's. */
+  constructor(
+    private readonly hive: string,
+    private readonly nice?: number,
+  ) {}
 
   /** Indexes one kernel on the thread; rejects on the thread's error or when closed. */
   index(kernel: IndexRequest['kernel']): Promise<{ outcome: IndexOutcome; ms: number }> {
@@ -45,7 +49,7 @@ export class LayoutIndexThread {
   }
 
   private spawn(): Worker {
-    const w = new Worker(WORKER_URL, { workerData: { hive: this.hive } });
+    const w = new Worker(WORKER_URL, { workerData: { hive: this.hive, nice: this.nice } });
     w.unref();
     w.on('exit', () => {
       if (this.worker === w) this.worker = undefined;

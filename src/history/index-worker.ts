@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThread } from '../sandbox/priority.js';
 import { indexKernel } from './index-kernel.js';
 import type { IndexReply, IndexRequest } from './index-thread.js';
 import { LayoutIndex } from './layout-index.js';
@@ -7,7 +8,9 @@ import { LayoutIndex } from './layout-index.js';
  * The layout index's writer thread: reads kernel databases (read-only) and writes their
  * layouts into the hive's index, one request at a time, off the server's event loop.
  */
-const hive = (workerData as { hive: string }).hive;
+const { hive, nice } = workerData as { hive: string; nice?: number };
+// reading whole kernel databases must not take the CPU from the server's event loop
+lowerThisThread(nice);
 let index: LayoutIndex | undefined;
 
 parentPort!.on('message', (req: IndexRequest) => {

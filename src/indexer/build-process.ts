@@ -5,6 +5,7 @@ import { recoverHive } from '../hive/publish.js';
 import type { Logger } from '../log/logger.js';
 import type { ToolRunner } from '../sandbox/exec.js';
 import type { SandboxPolicy } from '../sandbox/policy.js';
+import { lowerProcessPriority } from '../sandbox/priority.js';
 import type {
   BuildJob,
   FromBuilder,
@@ -108,6 +109,7 @@ export class BuildProcesses implements KernelBuilder {
         ...(this.opts.heapMb ? [`--max-old-space-size=${this.opts.heapMb}`] : []),
       ],
     });
+    lowerProcessPriority(child.pid, this.opts.policy.nice);
     return new Promise<IndexerResult<T>>((resolve, reject) => {
       let outcome: FromBuilder | undefined;
       let stopped: SurfhiveError | undefined;

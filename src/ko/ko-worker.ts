@@ -5,6 +5,7 @@ import type { BaseBtf } from '../indexer/module-rows.js';
 import { buildModulesDb, loadBase } from '../indexer/modules-db.js';
 import { ToolRunner } from '../sandbox/exec.js';
 import type { SandboxPolicy } from '../sandbox/policy.js';
+import { lowerThisThread } from '../sandbox/priority.js';
 import type { KoReply, KoRequest } from './messages.js';
 
 /**
@@ -67,7 +68,10 @@ class KoBuilder {
   }
 }
 
-const builder = new KoBuilder((workerData as { policy: SandboxPolicy }).policy);
+const { policy } = workerData as { policy: SandboxPolicy };
+// BTF parsing and row flattening here must not take the CPU from the server's event loop.
+lowerThisThread(policy.nice);
+const builder = new KoBuilder(policy);
 parentPort!.on('message', (msg: KoRequest | { abort: number }) => {
   if ('abort' in msg) {
     builder.abort(msg.abort);

@@ -64,6 +64,7 @@ export function dockerCreateOptions(
       MemorySwap: memory,
       PidsLimit: spec.pids ?? 256,
       NanoCpus: Math.round((spec.cpus ?? 1) * 1e9),
+      ...(spec.cpuShares ? { CpuShares: spec.cpuShares } : {}),
       Ulimits: ulimits,
       AutoRemove: false,
       IpcMode: 'none',

@@ -1,11 +1,14 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { type Readable, Transform, type Writable } from 'node:stream';
+import { isMainThread } from 'node:worker_threads';
 import { SurfhiveError } from '../errors/codes.js';
 import { runInDocker } from './docker-run.js';
 import { streamInDocker } from './docker-stream.js';
 import { type Confinement, type SandboxPolicy, sandboxFor } from './policy.js';
+import { lowerProcessPriority } from './priority.js';
 import { bwrapArgs, prlimitArgs, type ResourceLimits, type SandboxSpec } from './sandbox-spec.js';
+import { SpawnThread } from './spawn-thread.js';
 import { prepareUnprivileged, SANDBOX_GID, SANDBOX_UID } from './unprivileged.js';
 
 export interface ExecOptions {
@@ -25,6 +28,8 @@ export interface ExecOptions {
   limits?: ResourceLimits;
   sandbox?: SandboxSpec;
   signal?: AbortSignal;
+  /** CPU niceness of the tool and everything it starts (a docker sandbox carries its own CPU weight). */
+  nice?: number;
 }
 
 export interface ExecResult {
@@ -82,7 +87,7 @@ interface GroupProcess {
 function startGroup(
   cmd: string,
   args: string[],
-  opts: Pick<ExecOptions, 'cwd' | 'env' | 'limits' | 'sandbox' | 'signal' | 'timeoutMs'>,
+  opts: Pick<ExecOptions, 'cwd' | 'env' | 'limits' | 'sandbox' | 'signal' | 'timeoutMs' | 'nice'>,
 ): GroupProcess {
   const { file, argv } = commandLine(cmd, args, { ...opts, asNobody: dropsPrivileges(opts.sandbox) });
   const child = spawn(file, argv, {
@@ -91,6 +96,7 @@ function startGroup(
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  lowerProcessPriority(child.pid, opts.nice);
   let gone = false;
   let timedOut = false;
   const killTree = () => {
@@ -208,7 +214,11 @@ export function runTool(cmd: string, args: string[], opts: ExecOptions): Promise
 
 /** Runs a tool that must succeed; a failure becomes a SurfhiveError naming only the tool. */
 export async function runToolOk(cmd: string, args: string[], opts: ExecOptions): Promise<ExecResult> {
-  const res = await runTool(cmd, args, opts);
+  return succeeded(cmd, opts, await runTool(cmd, args, opts));
+}
+
+/** A run's result if the tool succeeded; else the SurfhiveError naming only the tool. */
+function succeeded(cmd: string, opts: Pick<ExecOptions, 'timeoutMs'>, res: ExecResult): ExecResult {
   if (res.timedOut) throw new SurfhiveError('TOOL_TIMEOUT', `${cmd} did not finish in ${opts.timeoutMs} ms`);
   if (res.code !== 0) {
     const err = new SurfhiveError('TOOL_FAILED', `${cmd} failed (exit ${res.code ?? res.signal})`);
@@ -219,7 +229,7 @@ export async function runToolOk(cmd: string, args: string[], opts: ExecOptions):
 }
 
 export interface StreamToolOptions
-  extends Pick<ExecOptions, 'cwd' | 'env' | 'limits' | 'sandbox' | 'signal' | 'timeoutMs'> {
+  extends Pick<ExecOptions, 'cwd' | 'env' | 'limits' | 'sandbox' | 'signal' | 'timeoutMs' | 'nice'> {
   /** Past this many stdout bytes the tool is killed and stdout errors. Unlimited by default. */
   maxOutputBytes?: number;
   /** stderr kept for the error message. Default 64 KiB. */
@@ -344,8 +354,10 @@ export function streamFailure(
 }
 
 /** Options of a confined run: the runner picks the sandbox and the host working directory. */
-export type ConfinedOptions = Omit<ExecOptions, 'sandbox' | 'cwd'> & { confine: Confinement };
-export type ConfinedStreamOptions = Omit<StreamToolOptions, 'sandbox' | 'cwd'> & { confine: Confinement };
+export type ConfinedOptions = Omit<ExecOptions, 'sandbox' | 'cwd' | 'nice'> & { confine: Confinement };
+export type ConfinedStreamOptions = Omit<StreamToolOptions, 'sandbox' | 'cwd' | 'nice'> & {
+  confine: Confinement;
+};
 
 /**
  * The runner of every tool that reads untrusted input (compiles, uploaded or
@@ -354,14 +366,25 @@ export type ConfinedStreamOptions = Omit<StreamToolOptions, 'sandbox' | 'cwd'> &
  * tool must see (a Confinement), never how it is confined.
  */
 export class ToolRunner {
-  constructor(readonly policy: SandboxPolicy) {}
+  /** On a process's main thread (the event loop), tools start from a thread of their own. */
+  private readonly starter: SpawnThread | undefined;
 
-  run(cmd: string, args: string[], opts: ConfinedOptions): Promise<ExecResult> {
-    return runTool(cmd, args, this.options(opts));
+  constructor(readonly policy: SandboxPolicy) {
+    this.starter = isMainThread ? new SpawnThread(policy.nice) : undefined;
   }
 
-  runOk(cmd: string, args: string[], opts: ConfinedOptions): Promise<ExecResult> {
-    return runToolOk(cmd, args, this.options(opts));
+  run(cmd: string, args: string[], opts: ConfinedOptions): Promise<ExecResult> {
+    return this.start(cmd, args, this.options(opts));
+  }
+
+  async runOk(cmd: string, args: string[], opts: ConfinedOptions): Promise<ExecResult> {
+    return succeeded(cmd, opts, await this.start(cmd, args, this.options(opts)));
+  }
+
+  private start(cmd: string, args: string[], options: ExecOptions): Promise<ExecResult> {
+    // a docker run starts its container over the engine's API: nothing blocks here
+    if (!this.starter || options.sandbox?.kind === 'docker') return runTool(cmd, args, options);
+    return this.starter.run(cmd, args, options);
   }
 
   /**
@@ -374,12 +397,18 @@ export class ToolRunner {
       ...rest,
       cwd: hostDirOf(confine),
       sandbox: sandboxFor(this.policy, confine),
+      nice: this.policy.nice,
     });
   }
 
   private options(opts: ConfinedOptions): ExecOptions {
     const { confine, ...rest } = opts;
-    return { ...rest, cwd: hostDirOf(confine), sandbox: sandboxFor(this.policy, confine) };
+    return {
+      ...rest,
+      cwd: hostDirOf(confine),
+      sandbox: sandboxFor(this.policy, confine),
+      nice: this.policy.nice,
+    };
   }
 }
 

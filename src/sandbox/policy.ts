@@ -1,16 +1,25 @@
 import type { Arch } from '../hive/names.js';
 import { sandboxUser } from './docker-options.js';
+import { cpuSharesFor } from './priority.js';
 import type { SandboxSpec } from './sandbox-spec.js';
 
 /**
  * How every tool that reads untrusted input is confined, chosen once from the
  * configuration (SURFHIVE_SANDBOX) and held by the process's ToolRunner.
  * A docker image name may hold `{arch}`: the toolchain inside is per target arch.
+ * `nice` (SURFHIVE_TOOL_NICE) is the CPU niceness of every tool, builder process and
+ * builder thread started under the policy (a docker container gets the matching CPU weight).
  */
-export type SandboxPolicy = { kind: 'bwrap' } | { kind: 'docker'; image: string };
+export type SandboxPolicy = ({ kind: 'bwrap' } | { kind: 'docker'; image: string }) & { nice?: number };
 
-export const policyFromConfig = (c: { sandbox: 'bwrap' | 'docker'; sandboxImage: string }): SandboxPolicy =>
-  c.sandbox === 'docker' ? { kind: 'docker', image: c.sandboxImage } : { kind: 'bwrap' };
+export const policyFromConfig = (c: {
+  sandbox: 'bwrap' | 'docker';
+  sandboxImage: string;
+  toolNice: number;
+}): SandboxPolicy =>
+  c.sandbox === 'docker'
+    ? { kind: 'docker', image: c.sandboxImage, nice: c.toolNice }
+    : { kind: 'bwrap', nice: c.toolNice };
 
 /** The sandbox image for one target arch. */
 export const sandboxImageFor = (image: string, arch: Arch) => image.replaceAll('{arch}', arch);
@@ -53,6 +62,7 @@ export function sandboxFor(policy: SandboxPolicy, c: Confinement): SandboxSpec {
         .map((m) => ({ source: m.source, dest: m.dest, ...(m.writable ? { writable: true } : {}) })),
       workdir: c.chdir,
       user: sandboxUser(),
+      ...(policy.nice ? { cpuShares: cpuSharesFor(policy.nice) } : {}),
     };
   }
   return {

@@ -39,6 +39,8 @@ export interface DockerSandbox {
   cpus?: number;
   /** Processes the container may have. Default 256. */
   pids?: number;
+  /** The container's CPU weight against other containers and host processes (docker's default 1024). */
+  cpuShares?: number;
 }
 
 /** Resource limits applied with prlimit(1) around the tool. */
@@ -73,7 +75,10 @@ function devArgs(): string[] {
 }
 
 export function bwrapArgs(spec: Extract<SandboxSpec, { kind: 'bwrap' }>, cwd: string | undefined): string[] {
-  const args = ['--die-with-parent', '--new-session', '--unshare-all', '--cap-drop', 'ALL'];
+  // No --new-session: the runner starts every tool as the leader of a session of its own already
+  // (no controlling terminal to inject input into; stdio are pipes), whose CPU weight it lowers
+  // (priority.ts). A second session inside would get a full-weight scheduling group of its own.
+  const args = ['--die-with-parent', '--unshare-all', '--cap-drop', 'ALL'];
   if (spec.network) args.push('--share-net');
   for (const dir of TOOLCHAIN_RO) args.push('--ro-bind-try', dir, dir);
   for (const link of USR_LINKS) args.push('--symlink', `usr/${link}`, `/${link}`);

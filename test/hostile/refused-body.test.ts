@@ -12,8 +12,8 @@ import { loadConfig } from '../../src/config/config.js';
 /**
  * A body refused while it still streams in (too deep, too large) is answered at once, and the
  * client, still sending, gets that answer: the server reads and drops the rest of the body
- * (bounded by the route's limit and a time budget) before it closes, instead of leaving the
- * client with a broken pipe. Real sockets, a client that sends slowly in chunks.
+ * (bounded by the route's limit and a time budget) with the connection open, instead of leaving
+ * the client with a broken pipe. Real sockets, a client that sends slowly in chunks.
  */
 const dir = mkdtempSync(path.join(os.tmpdir(), 'surfhive-refused-'));
 const app: FastifyInstance = await buildApp({
@@ -39,6 +39,10 @@ interface SlowPost {
   sent: number;
   /** The first write error the client saw (EPIPE, ECONNRESET), if any. */
   writeError?: string;
+  /** When the first byte of the answer arrived, ms after the request started. */
+  answeredMs?: number;
+  /** When the last piece of the body was handed to the socket, ms after the request started. */
+  sentAllMs?: number;
 }
 
 /** Sends `body` in `chunk`-byte pieces `gapMs` apart over a raw socket; resolves with the answer once the server closes or answers in full. */
@@ -49,6 +53,9 @@ function slowPost(
 ): Promise<SlowPost> {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: '127.0.0.1', port });
+    const t0 = performance.now();
+    let answeredMs: number | undefined;
+    let sentAllMs: number | undefined;
     const got: Buffer[] = [];
     let sent = 0;
     let writeError: string | undefined;
@@ -68,7 +75,15 @@ function slowPost(
       const raw = Buffer.concat(got).toString('utf8');
       const split = raw.indexOf('\r\n\r\n');
       if (split < 0) {
-        resolve({ status: 0, headers: '', body: raw, sent, ...(writeError && { writeError }) });
+        resolve({
+          status: 0,
+          headers: '',
+          body: raw,
+          sent,
+          answeredMs,
+          sentAllMs,
+          ...(writeError && { writeError }),
+        });
         return;
       }
       const headers = raw.slice(0, split);
@@ -77,6 +92,8 @@ function slowPost(
         headers,
         body: raw.slice(split + 4),
         sent,
+        answeredMs,
+        sentAllMs,
         ...(writeError && { writeError }),
       });
     };
@@ -84,7 +101,10 @@ function slowPost(
       sock.destroy();
       reject(new Error(`no answer in time (sent ${sent} bytes)`));
     }, 60_000);
-    sock.on('data', (b: Buffer) => got.push(b));
+    sock.on('data', (b: Buffer) => {
+      answeredMs ??= performance.now() - t0;
+      got.push(b);
+    });
     sock.on('error', (err: NodeJS.ErrnoException) => {
       writeError ??= err.code ?? String(err);
     });
@@ -93,6 +113,7 @@ function slowPost(
     const pump = () => {
       if (opts.stallAfter !== undefined && sent >= opts.stallAfter) return;
       if (sock.destroyed || sent >= body.length) {
+        sentAllMs ??= performance.now() - t0;
         // all sent: the server answers and, keeping the connection, waits for the next request
         setTimeout(() => sock.end(), 200);
         return;
@@ -114,6 +135,8 @@ t.test('6 MB of nested [ on /lbc, sent slowly: the client gets the refusal, not 
   t.equal(r.writeError, undefined, 'every write of the body went through');
   t.equal(r.sent, body.length);
   t.equal(r.status, 200, "the legacy envelope's own status");
+  t.ok(r.answeredMs! < r.sentAllMs!, 'answered while the body still streamed in');
+  t.notMatch(r.headers, /connection: close/i, 'the connection stays open while the rest is dropped');
   const answer = JSON.parse(r.body) as { result: string; res: { log: string }[] };
   t.equal(answer.result, 'failed');
   t.match(answer.res[0]!.log, /nested deeper than 32 levels/);
@@ -135,7 +158,7 @@ t.test('the same on a REST route: the coded 400 JSON', async (t) => {
 });
 
 t.test(
-  'a sender that stalls after the refusal gets it at the drain deadline, then the connection closes',
+  'a sender that stalls after the refusal has its answer at once; the connection closes at the drain deadline',
   async (t) => {
     const body = Buffer.from('['.repeat(1024 * 1024));
     const t0 = performance.now();
@@ -144,9 +167,29 @@ t.test(
     t.equal(r.sent, 128 * 1024, 'the client stopped sending');
     t.equal(r.status, 200);
     t.match((JSON.parse(r.body) as { res: { log: string }[] }).res[0]!.log, /nested deeper/);
+    t.ok(r.answeredMs! < 1_000, `answered at once (${Math.round(r.answeredMs!)} ms)`);
     t.ok(
       ms >= REFUSED_DRAIN_MS - 500 && ms < REFUSED_DRAIN_MS + 5_000,
-      `answered at the drain deadline, and closed by the server (${Math.round(ms)} ms)`,
+      `closed by the server at the drain deadline (${Math.round(ms)} ms)`,
     );
   },
 );
+
+t.test('once the refused body is over, the same connection serves the next request', async (t) => {
+  const refused = Buffer.from('['.repeat(256 * 1024));
+  const sock = net.connect({ host: '127.0.0.1', port });
+  t.teardown(() => sock.destroy());
+  const got: Buffer[] = [];
+  sock.on('data', (b: Buffer) => got.push(b));
+  const text = () => Buffer.concat(got).toString('utf8');
+  const until = async (ok: () => boolean) => {
+    for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  };
+  sock.write(`POST /lbc HTTP/1.1\r\nHost: x\r\nContent-Length: ${refused.length}\r\n\r\n`);
+  sock.write(refused);
+  await until(() => /nested deeper/.test(text()));
+  t.match(text(), /nested deeper/, 'the refusal');
+  sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => (text().match(/HTTP\/1\.1 /g) ?? []).length >= 2);
+  t.match(text(), /HTTP\/1\.1 200[\s\S]*HTTP\/1\.1 200/, 'then /healthz on the same connection');
+});

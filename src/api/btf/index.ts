@@ -32,7 +32,7 @@ export async function btfRoutes(
   };
   await debuginfodRoutes(app, deps);
   await btfhubRoutes(app, deps);
-  const keeper = new LayoutIndexKeeper(opts.config.hive, opts.logger);
+  const keeper = new LayoutIndexKeeper(opts.config.hive, opts.logger, opts.config.toolNice);
   app.addHook('onReady', async () => {
     // in the background: history reads kernel databases for what the index does not hold yet
     keeper
