@@ -117,6 +117,12 @@ for procs in 1 auto; do
     load "surfhive" "$PORT" "$shape"
     stop_server
     echo "  (access log: $(access_lines) lines written)"
+    if [ "$procs" = 1 ]; then
+      # What the access line costs: the same, SURFHIVE_ACCESS_LOG=off.
+      SURFHIVE_ACCESS_LOG=off start_surfhive "$HIVE" "$PORT" 1
+      load "surfhive, access log off" "$PORT" "$shape"
+      stop_server
+    fi
     start_ceiling $((PORT + 1)) "$n" node
     load "bare node:http (ceiling)" $((PORT + 1)) "$shape"
     stop_server
