@@ -5,7 +5,7 @@ import type { KernelKey } from '../hive/layout.js';
 import { TransientError } from '../ingest/http.js';
 import { type IngestDeps, type IngestJobData, type IngestResult, runIngest } from '../ingest/run.js';
 import type { Logger } from '../log/logger.js';
-import { BullQueue, redisConnection, startBullWorker } from '../queue/bullmq-queue.js';
+import { BullQueue, closeWithin, redisConnection, startBullWorker } from '../queue/bullmq-queue.js';
 import { InlineQueue } from '../queue/inline-queue.js';
 import type { JobQueue, Processor } from '../queue/types.js';
 import { type JobObserver, observeJobs, unrecoverable } from './observe.js';
@@ -94,7 +94,7 @@ export async function ingestQueue(
   return {
     queue,
     close: async () => {
-      await worker?.close();
+      await closeWithin(worker?.close() ?? Promise.resolve());
       await queue.close();
       producer.disconnect();
       workerConnection.disconnect();

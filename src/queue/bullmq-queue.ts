@@ -21,6 +21,25 @@ export function redisConnection(url: string, role: 'producer' | 'worker'): Redis
   });
 }
 
+/** How long closing waits for BullMQ's goodbyes before the connections are cut. */
+export const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * Waits for `closing` at most `ms`. A BullMQ worker or queue whose connection is
+ * reconnecting (Redis restarted, or gone) can wait forever on its own QUIT; past
+ * the grace period the caller cuts the connections instead.
+ */
+export async function closeWithin(closing: Promise<unknown>, ms = CLOSE_GRACE_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    closing.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 const statusOf = (state: string): JobStatus => {
   switch (state) {
     case 'waiting':
@@ -144,8 +163,7 @@ export class BullQueue<D, R> implements JobQueue<D, R> {
   }
 
   async close(): Promise<void> {
-    await this.events.close();
-    await this.queue.close();
+    await closeWithin(Promise.all([this.events.close(), this.queue.close()]));
     this.eventsConnection.disconnect();
   }
 }
