@@ -6,7 +6,7 @@
 #   2. the same with `--processes auto` (surfhive) and one bare Node per core;
 #   3. a many-kernels mix: MIX_KERNELS copies of the database in one hive, struct lookups spread
 #      over all of them with a Zipf skew, the handle cache at its default and at 64; p99, errors, RSS.
-# usage: bench/lookup/run.sh [duration_s=10] [connections=16]
+# usage: bench/lookup/run.sh [duration_s=10] [connections=16]   (MIX_ONLY=1: the many-kernels mix alone)
 # The database is built once from the Debian debug package bench/build/run.sh downloads into
 # BENCH_CACHE (default /var/cache/surfhive-bench); BENCH_HIVE=DIR BENCH_VER=... uses a hive you have.
 set -euo pipefail
@@ -104,7 +104,8 @@ rss_of() { # pid: the process and its children, current and peak
   echo "RSS $((cur / 1024)) MB now, $((peak / 1024)) MB peak (sum over processes)"
 }
 
-# --- 1 and 2: one answer, surfhive against the ceilings -------------------------------------
+# --- 1 and 2: one answer, surfhive against the ceilings (MIX_ONLY=1 skips them) --------------
+if [ "${MIX_ONLY:-0}" != 1 ]; then
 start_surfhive "$HIVE" "$PORT" 1
 curl -fsS -o "$OUT/answer.json" -d "$LBC_BODY" "http://127.0.0.1:$PORT/lbc"
 stop_server
@@ -134,6 +135,8 @@ for procs in 1 auto; do
   done
 done
 
+fi
+
 # --- 3: many kernels ------------------------------------------------------------------------
 MIX=$OUT/mix-hive
 src_db="$HIVE/x86_64/db/debian/info-$VER.db"
@@ -142,11 +145,13 @@ if [ "$(ls "$MIX/x86_64/db/mix" 2>/dev/null | wc -l)" != "$MIX_KERNELS" ]; then
   for i in $(seq "$MIX_KERNELS"); do cp --reflink=auto "$src_db" "$MIX/x86_64/db/mix/info-6.1.0-$i-mix.db"; done
 fi
 echo "-- many kernels: $MIX_KERNELS copies of the database ($(du -sh "$MIX" | cut -f1)), 15 struct names," \
-  "kernels Zipf(1.1)-skewed, no warm-up"
+  "kernels Zipf(1.1)-skewed; the files in the OS page cache, the server cold (no warm-up requests)"
 export MIX_KERNELS MIX_PREFIX=6.1.0- MIX_SUFFIX=-mix
 # The handle cache at its default, then smaller than the kernel count (every miss of a closed kernel opens it).
 for handles in "${SURFHIVE_DB_CACHE:-default}" 64; do
   if [ "$handles" = default ]; then unset SURFHIVE_DB_CACHE; else export SURFHIVE_DB_CACHE=$handles; fi
+  # Each run starts from the same state: files read from memory, not from whatever the disk gives.
+  cat "$MIX"/x86_64/db/mix/*.db >/dev/null
   start_surfhive "$MIX" "$PORT" 1
   printf '%-45s ' "surfhive, one process, keep-alive, handles $handles"
   wrk -t1 -c"$CONNS" -d"$((DURATION * 2))s" -s bench/lookup/mix.lua "http://127.0.0.1:$PORT/lbc" | tail -n1
