@@ -53,6 +53,10 @@ export class JsonShapeScanner {
   }
 }
 
+/** A body over its limit (the route's, or the /lbc command's). */
+export const bodyTooLarge = (limit: number) =>
+  new SurfhiveError('BODY_TOO_LARGE', `request body is too large (more than ${limit} bytes)`);
+
 const shapeRefused = (problem: string) =>
   new SurfhiveError('BAD_REQUEST', `request body refused: ${problem}`);
 
@@ -113,7 +117,7 @@ export function readJsonBody(
   return new Promise((resolve, reject) => {
     const declared = Number(payload.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      reject(new SurfhiveError('BODY_TOO_LARGE', `request body is too large (more than ${limit} bytes)`));
+      reject(bodyTooLarge(limit));
       dropRest(payload, limit, 0);
       return;
     }
@@ -124,8 +128,7 @@ export function readJsonBody(
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       let problem: SurfhiveError | undefined;
-      if (size > limit)
-        problem = new SurfhiveError('BODY_TOO_LARGE', `request body is too large (more than ${limit} bytes)`);
+      if (size > limit) problem = bodyTooLarge(limit);
       else {
         const shapeProblem = scanner.push(chunk);
         if (shapeProblem) problem = shapeRefused(shapeProblem);

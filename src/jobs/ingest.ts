@@ -94,7 +94,7 @@ export async function ingestQueue(
   return {
     queue,
     close: async () => {
-      await closeWithin(worker?.close() ?? Promise.resolve());
+      if (worker) await closeWithin(worker.close());
       await queue.close();
       producer.disconnect();
       workerConnection.disconnect();

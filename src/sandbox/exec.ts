@@ -307,7 +307,6 @@ export function spawnToolStream(cmd: string, args: string[], opts: StreamToolOpt
   return { stdin: child.stdin, stdout, exited, kill: killTree };
 }
 
-/** How a streaming tool's exit reads as an error (undefined: it succeeded). Shared by every sandbox. */
 /**
  * A streaming tool's stdout as its reader sees it: bytes pass until more than `maxBytes` went
  * through, then `overflow` (which kills the tool) gives the error the stream fails with; at its
@@ -332,6 +331,7 @@ export function cappedToolOutput(
   });
 }
 
+/** How a streaming tool's exit reads as an error (undefined: it succeeded). Shared by every sandbox. */
 export function streamFailure(
   cmd: string,
   opts: Pick<StreamToolOptions, 'timeoutMs' | 'exitErrorKind'>,
@@ -392,16 +392,13 @@ export class ToolRunner {
    * under the same policy, timeout, output cap and tree kill as `run`.
    */
   stream(cmd: string, args: string[], opts: ConfinedStreamOptions): ToolStream {
-    const { confine, ...rest } = opts;
-    return spawnToolStream(cmd, args, {
-      ...rest,
-      cwd: hostDirOf(confine),
-      sandbox: sandboxFor(this.policy, confine),
-      nice: this.policy.nice,
-    });
+    return spawnToolStream(cmd, args, this.options(opts));
   }
 
-  private options(opts: ConfinedOptions): ExecOptions {
+  /** A call's options with what the policy decides: the sandbox, its working directory, the niceness. */
+  private options<O extends { confine: Confinement }>(
+    opts: O,
+  ): Omit<O, 'confine'> & Pick<ExecOptions, 'cwd' | 'sandbox' | 'nice'> {
     const { confine, ...rest } = opts;
     return {
       ...rest,

@@ -60,15 +60,17 @@ export class LbcFastPath {
       req.on('error', noop);
       req.on('end', () => {
         const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        const memo = this.opts.replies.get(body);
-        if (!memo) {
+        // The stream is spent: whatever Fastify answers, it reads the body from here.
+        const handOver = () => {
           (req as WithReadBody)[READ_BODY] = body;
-          return fastify(req, res);
-        }
+          fastify(req, res);
+        };
+        const memo = this.opts.replies.get(body);
+        if (!memo) return handOver();
         if (!this.budget) return this.answer(req, res, memo, start);
         this.budget(req).then(
-          (within) => (within ? this.answer(req, res, memo, start) : fastify(req, res)),
-          () => fastify(req, res),
+          (within) => (within ? this.answer(req, res, memo, start) : handOver()),
+          handOver,
         );
       });
     };

@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
-import { SurfhiveError } from '../../errors/codes.js';
 import type { HiveRegistry } from '../../hive/registry.js';
 import type { KernelLookup } from '../../lookup/kernel-lookup.js';
-import { type JsonShapeLimits, readJsonBody, scannedBody } from '../json-guard.js';
+import { bodyTooLarge, type JsonShapeLimits, readJsonBody, scannedBody } from '../json-guard.js';
 import type { Metrics } from '../metrics.js';
 import { LBC_COMPILE_WAIT_MS } from './compile-commands.js';
 import { answerOne } from './dispatch.js';
@@ -69,8 +68,7 @@ function parseItems(body: LbcBody | undefined, smallLimit: number): unknown[] | 
   if (!Array.isArray(parsed)) return 'request body must be a JSON array of request objects.';
   if (parsed.length > MAX_LBC_ITEMS) return `too many request objects (at most ${MAX_LBC_ITEMS}).`;
   // Only module uploads may be large.
-  if (body.bytes > smallLimit && lbcCommandsOf(body).some((c) => c !== 'ko'))
-    throw new SurfhiveError('BODY_TOO_LARGE', `request body is too large (more than ${smallLimit} bytes)`);
+  if (body.bytes > smallLimit && lbcCommandsOf(body).some((c) => c !== 'ko')) throw bodyTooLarge(smallLimit);
   return parsed;
 }
 
@@ -84,7 +82,8 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
     const read = readBodyOf(request.raw);
     (read ? scannedBody(read, opts.json) : readJsonBody(payload, opts.bodyLimit, opts.json)).then(
       (raw) => {
-        const body: LbcBody = { raw, bytes: raw.length, memo: replies.get(raw) };
+        // A body read in front of Fastify was looked up there already.
+        const body: LbcBody = { raw, bytes: raw.length, memo: read ? undefined : replies.get(raw) };
         if (body.memo) return done(null, body);
         try {
           if (raw.length > 0) body.parsed = JSON.parse(raw.toString('utf8'));
