@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import t, { type Test } from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { loggerOptions } from '../../src/log/logger.js';
 import { GOLDEN_VER, goldenHive } from '../helpers/golden-hive.js';
+import { logLines } from '../helpers/prom-text.js';
 
 interface Line {
   level: number;
@@ -23,13 +23,7 @@ interface Line {
 /** A real server on 127.0.0.1 over the golden hive, logging into `lines`. */
 async function server(t: Test, accessLog: boolean) {
   const h = goldenHive();
-  const lines: Line[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Line);
-      done();
-    },
-  });
+  const { lines, stream: sink } = logLines();
   const config = { ...h.config, accessLog };
   const app = await buildApp({
     config,
@@ -42,7 +36,7 @@ async function server(t: Test, accessLog: boolean) {
     await app.close();
     h.cleanup();
   });
-  const requests = () => lines.filter((l) => l.msg === 'request');
+  const requests = () => lines.filter((l) => l.msg === 'request') as unknown as Line[];
   return { url, app, lines, requests };
 }
 

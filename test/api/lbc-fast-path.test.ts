@@ -1,11 +1,11 @@
 import http from 'node:http';
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import t, { type Test } from 'tap';
 import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config/config.js';
 import { loggerOptions } from '../../src/log/logger.js';
 import { GOLDEN_VER, goldenHive } from '../helpers/golden-hive.js';
+import { logLines } from '../helpers/prom-text.js';
 
 /**
  * A real server over the golden hive; `fastify` counts the requests that
@@ -14,13 +14,7 @@ import { GOLDEN_VER, goldenHive } from '../helpers/golden-hive.js';
  */
 async function server(t: Test, config: Partial<Config> = {}) {
   const h = goldenHive();
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l));
-      done();
-    },
-  });
+  const { lines, stream: sink } = logLines();
   const app = await buildApp({
     config: { ...h.config, lookupRateLimit: 0, ...config },
     logger: pino(loggerOptions('info'), sink),
