@@ -23,6 +23,12 @@ export interface LbcFastPathOptions {
 
 const noop = () => {};
 
+/** The stream is spent: whatever Fastify answers, it reads the body from the request. */
+function handOver(fastify: RequestListener, req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  (req as WithReadBody)[READ_BODY] = body;
+  fastify(req, res);
+}
+
 /**
  * The hot path of the legacy protocol: a `POST /lbc` whose exact body was
  * answered before, entirely from the lookup answer cache, gets that reply
@@ -60,17 +66,12 @@ export class LbcFastPath {
       req.on('error', noop);
       req.on('end', () => {
         const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        // The stream is spent: whatever Fastify answers, it reads the body from here.
-        const handOver = () => {
-          (req as WithReadBody)[READ_BODY] = body;
-          fastify(req, res);
-        };
         const memo = this.opts.replies.get(body);
-        if (!memo) return handOver();
+        if (!memo) return handOver(fastify, req, res, body);
         if (!this.budget) return this.answer(req, res, memo, start);
         this.budget(req).then(
-          (within) => (within ? this.answer(req, res, memo, start) : handOver()),
-          handOver,
+          (within) => (within ? this.answer(req, res, memo, start) : handOver(fastify, req, res, body)),
+          () => handOver(fastify, req, res, body),
         );
       });
     };
