@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   CompileBudget,
@@ -23,7 +22,8 @@ import type { Config } from '../config/config.js';
 import { isSurfhiveError, SurfhiveError } from '../errors/codes.js';
 import type { HiveRegistry } from '../hive/registry.js';
 import type { Logger } from '../log/logger.js';
-import { BullQueue, redisConnection, startBullWorker } from '../queue/bullmq-queue.js';
+import { BullQueue, redisConnection } from '../queue/bullmq-queue.js';
+import { BullWorker } from '../queue/bullmq-worker.js';
 import { InlineQueue } from '../queue/inline-queue.js';
 import type { JobContext, JobQueue, Processor } from '../queue/types.js';
 import type { ToolRunner } from '../sandbox/exec.js';
@@ -194,8 +194,8 @@ export function startCompileWorker(
   config: Config & { redisUrl: string },
   connection: Redis,
   deps: CompileRunnerDeps,
-): Worker {
-  return startBullWorker(COMPILE_QUEUE, compileJobs(config, deps), {
+): BullWorker<CompileJobData, void> {
+  return new BullWorker(COMPILE_QUEUE, compileJobs(config, deps), {
     connection,
     concurrency: config.compileConcurrency,
     prefix: config.queuePrefix,

@@ -1,11 +1,11 @@
-import type { Worker } from 'bullmq';
 import type { Config } from '../config/config.js';
 import { isSurfhiveError } from '../errors/codes.js';
 import type { KernelKey } from '../hive/layout.js';
 import { TransientError } from '../ingest/http.js';
 import { type IngestDeps, type IngestJobData, type IngestResult, runIngest } from '../ingest/run.js';
 import type { Logger } from '../log/logger.js';
-import { BullQueue, closeWithin, redisConnection, startBullWorker } from '../queue/bullmq-queue.js';
+import { BullQueue, redisConnection } from '../queue/bullmq-queue.js';
+import { BullWorker } from '../queue/bullmq-worker.js';
 import { InlineQueue } from '../queue/inline-queue.js';
 import type { JobQueue, Processor } from '../queue/types.js';
 import { type JobObserver, observeJobs, unrecoverable } from './observe.js';
@@ -76,15 +76,15 @@ export async function ingestQueue(
   const producer = redisConnection(config.redisUrl, 'producer');
   const workerConnection = redisConnection(config.redisUrl, 'worker');
   const queue = new BullQueue<IngestJobData, IngestResult>(name, producer, { prefix: config.queuePrefix });
-  let worker: Worker | undefined;
+  let worker: BullWorker<IngestJobData, IngestResult> | undefined;
   try {
     await queue.ready();
-    worker = startBullWorker(name, processor, {
+    worker = new BullWorker(name, processor, {
       connection: workerConnection,
       concurrency,
       prefix: config.queuePrefix,
     });
-    worker.on('error', (err) => logger.warn({ err }, 'ingest worker: redis error'));
+    worker.worker.on('error', (err) => logger.warn({ err }, 'ingest worker: redis error'));
   } catch (err) {
     await queue.close().catch(() => {});
     producer.disconnect();
@@ -94,7 +94,7 @@ export async function ingestQueue(
   return {
     queue,
     close: async () => {
-      if (worker) await closeWithin(worker.close());
+      await worker?.close();
       await queue.close();
       producer.disconnect();
       workerConnection.disconnect();

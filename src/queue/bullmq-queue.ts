@@ -1,4 +1,4 @@
-import { type ConnectionOptions, Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { type ConnectionOptions, Job, Queue, QueueEvents, UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   JobFailedError,
@@ -6,7 +6,6 @@ import {
   type JobState,
   type JobStatus,
   JobTimeoutError,
-  type Processor,
   type QueueCounts,
   type SubmitOptions,
 } from './types.js';
@@ -166,40 +165,6 @@ export class BullQueue<D, R> implements JobQueue<D, R> {
     await closeWithin(Promise.all([this.events.close(), this.queue.close()]));
     this.eventsConnection.disconnect();
   }
-}
-
-/** A worker process's side: runs `processor` for jobs of `queueName`. */
-export function startBullWorker<D, R>(
-  queueName: string,
-  processor: Processor<D, R>,
-  opts: { connection: Redis; concurrency: number; prefix?: string; lockMs?: number },
-): Worker {
-  return new Worker(
-    queueName,
-    async (job, _token, signal) =>
-      processor({
-        id: job.id!,
-        data: job.data as D,
-        attempt: job.attemptsMade + 1,
-        maxAttempts: job.opts.attempts ?? 1,
-        signal: signal ?? new AbortController().signal,
-        log: async (line) => {
-          await job.log(line);
-        },
-        progress: async (value) => {
-          await job.updateProgress(value);
-        },
-      }),
-    {
-      connection: opts.connection as unknown as ConnectionOptions,
-      concurrency: opts.concurrency,
-      prefix: opts.prefix,
-      // A worker killed mid-job loses its lock; the job is then retried by another worker.
-      lockDuration: opts.lockMs ?? 30_000,
-      stalledInterval: Math.max(500, Math.floor((opts.lockMs ?? 30_000) / 2)),
-      maxStalledCount: 2,
-    },
-  );
 }
 
 export { UnrecoverableError };

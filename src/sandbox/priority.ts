@@ -43,12 +43,14 @@ const autogroupOf = (pid: number | 'self') => {
 /**
  * Lowers the autogroup of a process that leads a session of its own. Never the caller's own
  * group: a process started in the server's session (a builder process) shares the server's.
+ * A server that never left init's session (started by an init or agent that does not call
+ * setsid) shows no group of its own: it runs in the kernel's default group, at nice 0.
  */
 function lowerSessionGroup(pid: number, nice: number): void {
   const theirs = autogroupOf(pid);
   const ours = autogroupOf('self');
-  if (!theirs || !ours || theirs[1] === ours[1]) return;
-  const want = Math.max(nice, Number(ours[2]));
+  if (!theirs || theirs[1] === ours?.[1]) return;
+  const want = Math.max(nice, Number(ours?.[2] ?? 0));
   if (Number(theirs[2]) >= want) return;
   try {
     writeFileSync(`/proc/${pid}/autogroup`, String(want));

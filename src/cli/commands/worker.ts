@@ -106,7 +106,7 @@ async function runWorker(config: Config & { redisUrl: string }, onHiveDisk: bool
     runner,
     observer: metrics.jobs.compile,
   });
-  worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  worker.worker.on('error', (err) => logger.error({ err }, 'worker error'));
   logger.info(
     {
       concurrency: config.compileConcurrency,
@@ -127,24 +127,18 @@ async function runWorker(config: Config & { redisUrl: string }, onHiveDisk: bool
   connection.once('ready', () => void beat().catch(() => undefined));
 
   const stop = (signal: NodeJS.Signals) => {
-    // Running jobs finish; past the deadline the process exits anyway and their
-    // locks expire, so another worker takes them over.
+    // Running jobs finish; past the deadline they are stopped and their locks expire, so
+    // another worker takes them over.
     logger.info({ signal, deadlineMs: config.shutdownDeadlineMs }, 'draining: finishing running jobs');
     clearInterval(heartbeat);
-    setTimeout(() => {
-      logger.warn('drain deadline passed; exiting with jobs still running (they will be retried)');
-      process.exit(1);
-    }, config.shutdownDeadlineMs).unref();
-    worker
-      .close()
-      .then(() => {
-        logger.info('drained');
-        registry?.close();
-        connection.disconnect();
-        void metricsServer?.close();
-        process.exit(0);
-      })
-      .catch(() => process.exit(1));
+    void worker.close(config.shutdownDeadlineMs).then((drained) => {
+      if (drained) logger.info('drained');
+      else logger.warn('drain deadline passed; exiting with jobs still running (they will be retried)');
+      registry?.close();
+      connection.disconnect();
+      void metricsServer?.close();
+      process.exit(drained ? 0 : 1);
+    });
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
