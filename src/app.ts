@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { requireTokenOnRoutes } from './api/auth.js';
+import { requireToken, requireTokenOnRoutes } from './api/auth.js';
 import { btfRoutes } from './api/btf/index.js';
 import { clusterMetricsText } from './api/cluster-metrics.js';
 import { installErrorHandling } from './api/errors.js';
@@ -45,6 +45,9 @@ import { provisionMissingKernels } from './provision/provisioner.js';
 import { ToolRunner } from './sandbox/exec.js';
 import { policyFromConfig } from './sandbox/policy.js';
 import { packageRoot } from './util/package-root.js';
+
+const COMPILE_TOKEN = 'a compile token';
+const COMPILE_TOKEN_SETTING = 'SURFHIVE_COMPILE_TOKEN_HASHES';
 
 export type { LbcAnswer, LbcCommand, LbcCommandTable, LbcContext, LbcRequest } from './api/lbc/types.js';
 
@@ -190,15 +193,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     logger,
   });
   const core = new CoreCheckService({ registry, workDir: config.workDir, logger, runner });
+  // SURFHIVE_COMPILE_AUTH=token: the tokens that may compile (operators' too); undefined when open
+  const compileTokens =
+    config.compileAuth === 'token'
+      ? [...config.compileTokenHashes, ...config.operatorTokenHashes]
+      : undefined;
   const lbcCommands: LbcCommandTable = {
     ...lookupLbcCommands(),
-    ko: koCommand(
-      ko,
-      config.compileAuth === 'token'
-        ? [...config.compileTokenHashes, ...config.operatorTokenHashes]
-        : undefined,
-      jobs.ko,
-    ),
+    ko: koCommand(ko, compileTokens, jobs.ko),
     elf_so: elfSoCommand(),
     // Legacy clients cannot send a token: a token-protected compile is refused with a clear log.
     c:
@@ -260,13 +262,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(btfRoutes, { config, registry, lookup, logger });
   await app.register(
     async (api) => {
-      if (config.compileAuth === 'token')
-        requireTokenOnRoutes(
-          api,
-          [...config.compileTokenHashes, ...config.operatorTokenHashes],
-          'a compile token',
-          'SURFHIVE_COMPILE_TOKEN_HASHES',
-        );
+      if (compileTokens) requireTokenOnRoutes(api, compileTokens, COMPILE_TOKEN, COMPILE_TOKEN_SETTING);
       await compileRoutes(api, { compile: compile.service });
     },
     { prefix: '/api/v1' },
@@ -281,9 +277,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       ingestRoutes(api, { queue: ingest.queue, operatorTokenHashes: config.operatorTokenHashes, catalog }),
     { prefix: '/api/v1' },
   );
-  await app.register(async (api) => coreRoutes(api, { core, compile: compile.service }), {
-    prefix: '/api/v1',
-  });
+  await app.register(
+    async (api) =>
+      coreRoutes(api, {
+        core,
+        compile: compile.service,
+        ...(compileTokens && {
+          compileToken: requireToken(compileTokens, COMPILE_TOKEN, COMPILE_TOKEN_SETTING),
+        }),
+      }),
+    { prefix: '/api/v1' },
+  );
   await app.register(
     async (api) => {
       await releaseRoutes(api, { catalog, mirrors, releaseOrder: config.releaseOrder });

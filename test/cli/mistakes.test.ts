@@ -18,11 +18,12 @@ const root = await fs.mkdtemp(path.join(os.tmpdir(), 'surfhive-cli-'));
 t.teardown(() => fs.rm(root, { recursive: true, force: true }));
 let n = 0;
 
-async function mistake(args: string[], env: Record<string, string> = {}) {
+async function mistake(args: string[], env: Record<string, string> = {}, input?: string) {
   const hive = path.join(root, `hive-${n++}`);
   const started = Date.now();
   const res = await runTool('node', [cli, ...args], {
     timeoutMs: 60_000,
+    input,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root, SURFHIVE_HIVE: hive, ...env },
   });
   return { ...res, ms: Date.now() - started, hiveMade: existsSync(hive) };
@@ -224,6 +225,19 @@ for (const [name, args, env, message] of cases) {
     t.ok(res.ms < 15_000, `answered at once (${res.ms} ms), not after building a kernel`);
   });
 }
+
+t.test('token hash of something that is no token: exit 2, one line, nothing printed', async (t) => {
+  const res = await mistake(['token', 'hash'], {}, 'two words\n');
+  t.equal(res.code, 2, res.stderr);
+  t.match(
+    res.stderr,
+    /^surfhive: the token on standard input must be 1 to 512 printable characters without spaces\n$/,
+  );
+  t.equal(res.stdout, '');
+  const ok = await mistake(['token', 'hash'], {}, 'good-token\n');
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(ok.stdout, /^[0-9a-f]{64}\n$/);
+});
 
 t.test('a port in use: one line naming the port, before the hive is touched', async (t) => {
   const taken = net.createServer();

@@ -50,6 +50,7 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
         headers: { authorization: 'Bearer nope' },
       });
       t.equal(wrong.statusCode, 403);
+      let compiled = '';
       for (const token of [compileToken, operatorToken]) {
         const ok = await s.app.inject({
           method: 'POST',
@@ -61,7 +62,18 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
         t.match(ok.json(), { status: 'completed' });
         const status = await s.app.inject({ url: `/api/v1/compile/${ok.json().id}` });
         t.equal(status.statusCode, 401, 'job status is protected as well');
+        compiled = ok.json().id;
       }
+      // a CO-RE check of a compile job's output: that output is for token holders only
+      const check = (headers = {}) =>
+        s.app.inject({ method: 'POST', url: `/api/v1/core/check?compile=${compiled}`, headers });
+      const anonymous = await check();
+      t.equal(anonymous.statusCode, 401);
+      t.match(anonymous.json(), { code: 'SURFHIVE_ERR_UNAUTHORIZED', message: /compile token/ });
+      t.equal((await check({ authorization: 'Bearer nope' })).statusCode, 403);
+      const checked = await check({ authorization: `Bearer ${compileToken}` });
+      t.equal(checked.statusCode, 200, checked.body);
+      t.match(checked.json(), { kernels: [{ loads: Boolean }] }, 'the matrix, with the token');
       const legacy = await lbc(s.app, [{ cmd: 'c', ver, arch, code: bpfFixture('hello') }]);
       t.equal(legacy.status, 200);
       t.same((legacy.json.res as unknown[])[0], { log: COMPILE_NEEDS_TOKEN_LOG, so: null, clog: '' });

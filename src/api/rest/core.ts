@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CompileService } from '../../compile/service.js';
 import {
   CoreCheckService,
@@ -13,7 +13,7 @@ import { SurfhiveError } from '../../errors/codes.js';
 import { type CoreQuery, coreQuery, jobSchema, matrixSchema } from './core-schemas.js';
 import { errorResponses } from './schemas.js';
 
-const errors = errorResponses(400, 404, 413, 422, 503);
+const errors = errorResponses(400, 401, 403, 404, 413, 422, 503);
 
 const matrixExample = {
   object: {
@@ -60,14 +60,21 @@ const SYNC_WAIT_MS = 100_000;
 export interface CoreRouteDeps {
   core: CoreCheckService;
   compile: CompileService;
+  /**
+   * With SURFHIVE_COMPILE_AUTH=token: checks the compile token of a request that names a compile
+   * job (`?compile=<id>`), whose output is otherwise for token holders only. Uploads stay open.
+   */
+  compileToken?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
 /** The object of a request: its multipart upload (field `object`) or a compile job's output. */
 async function stage(
   request: FastifyRequest<{ Querystring: CoreQuery }>,
+  reply: FastifyReply,
   deps: CoreRouteDeps,
 ): Promise<StagedObject> {
   const { compile } = request.query;
+  if (compile && deps.compileToken) await deps.compileToken(request, reply);
   if (request.isMultipart()) {
     if (compile) throw new SurfhiveError('BAD_REQUEST', 'send an object or a compile id, not both');
     const file = await request.file({
@@ -94,9 +101,10 @@ const selection = (q: CoreQuery): KernelSelection => ({
 async function submit(
   kind: 'check' | 'bundle',
   request: FastifyRequest<{ Querystring: CoreQuery }>,
+  reply: FastifyReply,
   deps: CoreRouteDeps,
 ) {
-  const staged = await stage(request, deps);
+  const staged = await stage(request, reply, deps);
   try {
     return await deps.core.submit(kind, staged, selection(request.query));
   } catch (err) {
@@ -145,7 +153,7 @@ export async function coreRoutes(app: FastifyInstance, deps: CoreRouteDeps): Pro
       },
     },
     async (request, reply) => {
-      const { id, kernels } = await submit('check', request, deps);
+      const { id, kernels } = await submit('check', request, reply, deps);
       if (kernels > SYNC_KERNELS)
         return reply.code(202).send({ id, status: 'waiting', kernels, url: `/api/v1/core/jobs/${id}` });
       const r = await waitResult(deps, id);
@@ -208,7 +216,7 @@ export async function coreRoutes(app: FastifyInstance, deps: CoreRouteDeps): Pro
       },
     },
     async (request, reply) => {
-      const { id } = await submit('bundle', request, deps);
+      const { id } = await submit('bundle', request, reply, deps);
       const r = await waitResult(deps, id).catch(async (err: unknown) => {
         // the job may still finish: its archive must not outlive it
         void deps.core

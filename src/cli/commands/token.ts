@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { hashToken } from '../../api/auth.js';
-import { SurfhiveError } from '../../errors/codes.js';
+import { SettingError } from '../../config/config.js';
 
 /** `surfhive token new|hash`: operator tokens are given to people; only their sha256 goes in the config. */
 export function registerToken(program: Command): void {
@@ -21,7 +21,10 @@ export function registerToken(program: Command): void {
       for await (const c of process.stdin) chunks.push(c as Buffer);
       const t = Buffer.concat(chunks).toString('utf8').trim();
       if (!/^[\x21-\x7e]{1,512}$/.test(t))
-        throw new SurfhiveError('INVALID_FIELD', 'a token is 1 to 512 printable characters without spaces');
+        throw new SettingError(
+          'the token on standard input',
+          'must be 1 to 512 printable characters without spaces',
+        );
       process.stdout.write(`${hashToken(t)}\n`);
     });
 }
