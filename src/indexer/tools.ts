@@ -5,8 +5,6 @@ import { runTool } from '../sandbox/exec.js';
 import { type ToolUse, toolTimeout } from '../sandbox/tool-use.js';
 import { packageRoot } from '../util/package-root.js';
 
-let cached: Promise<Record<string, string>> | undefined;
-
 const firstLine = async (cmd: string, args: string[]) => {
   try {
     const r = await runTool(cmd, args, { timeoutMs: 10_000 });
@@ -16,17 +14,14 @@ const firstLine = async (cmd: string, args: string[]) => {
   }
 };
 
-/** Versions of the tools that shape a kernel's artifacts, recorded in its database. */
-export function toolVersions(): Promise<Record<string, string>> {
-  cached ??= (async () => {
-    const pkg = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string };
-    return {
-      surfhive: pkg.version,
-      pahole: await firstLine('pahole', ['--version']),
-      bpftool: await firstLine('bpftool', ['version']),
-    };
-  })();
-  return cached;
+/** Versions of the tools that shape a kernel's artifacts, recorded in its database (asked per build). */
+export async function toolVersions(): Promise<Record<string, string>> {
+  const pkg = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string };
+  return {
+    surfhive: pkg.version,
+    pahole: await firstLine('pahole', ['--version']),
+    bpftool: await firstLine('bpftool', ['version']),
+  };
 }
 
 const PAHOLE_TIMEOUT_MS = 20 * 60_000;

@@ -51,13 +51,8 @@ export type MirrorOverrides = Record<string, string>;
 const DEB_ARCH: Record<Arch, string> = { x86_64: 'amd64', aarch64: 'arm64' };
 export const debArch = (arch: Arch) => DEB_ARCH[arch];
 
-let builtin: Catalog | undefined;
-
-/** The catalog shipped with surfhive (catalog-data.ts). */
-export function builtinCatalog(): Catalog {
-  builtin ??= checkCatalog(CATALOG_DATA);
-  return builtin;
-}
+/** The catalog shipped with surfhive (catalog-data.ts), checked like an operator's. */
+export const builtinCatalog = (): Catalog => checkCatalog(CATALOG_DATA);
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);

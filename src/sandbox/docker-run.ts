@@ -7,12 +7,8 @@ import { dockerCreateOptions } from './docker-options.js';
 import type { ExecOptions, ExecResult } from './exec.js';
 import type { DockerSandbox } from './sandbox-spec.js';
 
-let engine: Docker | undefined;
-/** The engine named by DOCKER_HOST, or the local socket. */
-export const dockerEngine = () => {
-  engine ??= new Docker();
-  return engine;
-};
+/** The engine named by DOCKER_HOST, or the local socket (a client is only settings: made per run). */
+export const dockerEngine = () => new Docker();
 
 /** A root worker's writable binds must be the unprivileged tool user's (`uid:gid`) to write in. */
 export async function handOverWritableBinds(spec: DockerSandbox, user: string | undefined): Promise<void> {

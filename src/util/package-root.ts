@@ -3,20 +3,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SurfhiveError } from '../errors/codes.js';
 
-let root: string | undefined;
-
-/** The directory holding package.json, from src/ (tests) or dist/src/ (installed). */
-export function packageRoot(): string {
-  if (root) return root;
+function findPackageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error('package.json not found above ' + dir);
     dir = parent;
   }
-  root = dir;
   return dir;
 }
+
+const PACKAGE_ROOT = findPackageRoot();
+
+/** The directory holding package.json, from src/ (tests) or dist/src/ (installed). */
+export const packageRoot = (): string => PACKAGE_ROOT;
 
 const TOOL_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 
