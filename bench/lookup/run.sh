@@ -7,6 +7,9 @@
 #   3. a many-kernels mix: MIX_KERNELS copies of the database in one hive, struct lookups spread
 #      over all of them with a Zipf skew, the handle cache at its default and at 64; p99, errors, RSS.
 # usage: bench/lookup/run.sh [duration_s=10] [connections=16]   (MIX_ONLY=1: the many-kernels mix alone)
+# ROUNDS (default 3): each shape runs surfhive and its ceilings one after another, ROUNDS times over;
+# the ratio to bare Node is taken within each round and its median reported, so that a machine
+# whose speed drifts (a shared VM) compares like with like.
 # The database is built once from the Debian debug package bench/build/run.sh downloads into
 # BENCH_CACHE (default /var/cache/surfhive-bench); BENCH_HIVE=DIR BENCH_VER=... uses a hive you have.
 set -euo pipefail
@@ -17,6 +20,7 @@ CACHE=${BENCH_CACHE:-/var/cache/surfhive-bench}
 OUT=${BENCH_OUT:-bench/out/lookup}
 PORT=${BENCH_PORT:-17655}
 MIX_KERNELS=${MIX_KERNELS:-300}
+ROUNDS=${ROUNDS:-3}
 mkdir -p "$OUT"
 [ -f dist/src/cli/main.js ] || npm run build --silent
 CLI=dist/src/cli/main.js
@@ -91,9 +95,12 @@ load() { # label port shape
   wrk -t1 -c"$CONNS" -d2s "${hdr[@]}" -s bench/lookup/struct-lookup.lua "http://127.0.0.1:$2/lbc" >/dev/null
   before=$(cpu_ticks)
   line=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" "${hdr[@]}" -s bench/lookup/struct-lookup.lua "http://127.0.0.1:$2/lbc" | tail -n1)
-  printf '%-28s %-10s %s  server CPU %s us/req\n' "$1" "$3" "$line" \
-    "$(awk -v t=$(($(cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" -v r="${line%% req/s*}" -v d="$DURATION" \
-      'BEGIN { printf "%.0f", t / hz * 1e6 / (r * d) }')"
+  local cpu
+  cpu=$(awk -v t=$(($(cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" -v r="${line%% req/s*}" -v d="$DURATION" \
+    'BEGIN { printf "%.0f", t / hz * 1e6 / (r * d) }')
+  printf '%-28s %-10s %s  server CPU %s us/req\n' "$1" "$3" "$line" "$cpu"
+  # for the summary: processes shape round label req/s cpu
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$PROCS" "$3" "$ROUND" "$1" "$(awk '{print $1}' <<<"$line")" "$cpu" >>"$RESULTS"
 }
 rss_of() { # pid: the process and its children, current and peak
   local cur=0 peak=0
@@ -110,30 +117,53 @@ start_surfhive "$HIVE" "$PORT" 1
 curl -fsS -o "$OUT/answer.json" -d "$LBC_BODY" "http://127.0.0.1:$PORT/lbc"
 stop_server
 echo "kernel: $ARCH $VER; answer: $(wc -c <"$OUT/answer.json") bytes (struct task_struct); wrk -t1 -c$CONNS -d${DURATION}s after 2 s warm-up"
+RESULTS=$OUT/results.tsv
+: >"$RESULTS"
 for procs in 1 auto; do
   n=$([ "$procs" = auto ] && nproc || echo 1)
+  PROCS=$procs
   echo "-- processes: $procs ($n)"
   for shape in keep-alive close; do
-    start_surfhive "$HIVE" "$PORT" "$procs"
-    load "surfhive" "$PORT" "$shape"
-    stop_server
-    echo "  (access log: $(access_lines) lines written)"
-    if [ "$procs" = 1 ]; then
-      # What the access line costs: the same, SURFHIVE_ACCESS_LOG=off.
-      SURFHIVE_ACCESS_LOG=off start_surfhive "$HIVE" "$PORT" 1
-      load "surfhive, access log off" "$PORT" "$shape"
+    for ROUND in $(seq "$ROUNDS"); do
+      start_surfhive "$HIVE" "$PORT" "$procs"
+      load "surfhive" "$PORT" "$shape"
       stop_server
-    fi
-    start_ceiling $((PORT + 1)) "$n" node
-    load "bare node:http (ceiling)" $((PORT + 1)) "$shape"
-    stop_server
-    if [ "$procs" = 1 ]; then
-      start_ceiling $((PORT + 2)) 1 fastify
-      load "fastify alone, one route" $((PORT + 2)) "$shape"
+      echo "  (access log: $(access_lines) lines written)"
+      if [ "$procs" = 1 ]; then
+        # What the access line costs: the same, SURFHIVE_ACCESS_LOG=off.
+        SURFHIVE_ACCESS_LOG=off start_surfhive "$HIVE" "$PORT" 1
+        load "surfhive, access log off" "$PORT" "$shape"
+        stop_server
+      fi
+      start_ceiling $((PORT + 1)) "$n" node
+      load "bare node:http (ceiling)" $((PORT + 1)) "$shape"
       stop_server
-    fi
+      if [ "$procs" = 1 ]; then
+        start_ceiling $((PORT + 2)) 1 fastify
+        load "fastify alone, one route" $((PORT + 2)) "$shape"
+        stop_server
+      fi
+    done
   done
 done
+# Per round, each figure over bare Node's of the same round; the median of the rounds.
+echo "-- over bare Node, per round, and the median of $ROUNDS rounds (req/s ratio; CPU per request, bare Node's over this one's)"
+awk -F'\t' '
+  { key = $1 SUBSEP $2 SUBSEP $3; if ($4 ~ /ceiling/) { base[key] = $5; basecpu[key] = $6 } else { rows[NR] = $0 } }
+  END {
+    for (i = 1; i <= NR; i++) { if (!(i in rows)) continue
+      split(rows[i], f, "\t"); key = f[1] SUBSEP f[2] SUBSEP f[3]
+      g = f[1] "\t" f[2] "\t" f[4]; if (!(g in seen)) { seen[g] = 1; order[++ng] = g }
+      r[g, ++cnt[g]] = f[5] / base[key]; c[g, cnt[g]] = basecpu[key] / f[6]
+    }
+    for (k = 1; k <= ng; k++) {
+      g = order[k]; split(g, f, "\t"); m = cnt[g]; list = ""
+      for (i = 1; i <= m; i++) { v[i] = r[g, i]; w[i] = c[g, i]; list = list sprintf(" %.2f", v[i]) }
+      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) { if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t } if (w[j] < w[i]) { t = w[i]; w[i] = w[j]; w[j] = t } }
+      mid = int((m + 1) / 2)
+      printf "processes %-4s %-10s %-28s rounds%s  median %.2f (CPU %.2f)\n", f[1], f[2], f[3], list, v[mid], w[mid]
+    }
+  }' "$RESULTS"
 
 fi
 
