@@ -107,7 +107,7 @@ t.test(
     conn2.disconnect();
     t.ok(Date.now() - t0 < 5_000, `closed in ${Date.now() - t0} ms`);
     t.same(aborted, [slow], 'and told to stop');
-  
+
     // after a Redis restart the worker's own graceful close may never end; this one does
     const conn3 = redisConnection(redis.url, 'worker');
     const w3 = start(conn3);
