@@ -74,13 +74,21 @@ export const droppingRefusedBody = (req: IncomingMessage) =>
 export const REFUSED_DRAIN_MS = 5_000;
 
 /**
+ * How long after its refusal nothing is read: a client that reads while it sends has its answer
+ * by then and closes, leaving unread only what the kernel buffered (the receive window does not
+ * grow while nobody reads), instead of the megabytes it sends meanwhile.
+ */
+export const REFUSED_DRAIN_DELAY_MS = 50;
+
+/**
  * After a body is refused, its answer goes out at once while the rest of the body is read and
  * dropped (never kept, never scanned), so that a client that sends its whole body before it
  * reads (most do) still finds the answer instead of a reset: closing a socket with unread input
  * resets the connection under the sender, and its answer is lost with it. A client that reads
- * while it sends has its answer without sending the rest. Dropping stops once the request has
- * brought `limit` bytes in all (reading pauses: the sender is held by TCP, not served), and
- * REFUSED_DRAIN_MS after the refusal a body still not over ends its connection.
+ * while it sends has its answer without sending the rest, and is gone before dropping begins
+ * (REFUSED_DRAIN_DELAY_MS). Dropping stops once the request has brought `limit` bytes in all
+ * (reading pauses: the sender is held by TCP, not served), and REFUSED_DRAIN_MS after the refusal
+ * a body still not over ends its connection.
  */
 function dropRest(payload: IncomingMessage, limit: number, size: number): void {
   (payload as IncomingMessage & { [DROPPING]?: true })[DROPPING] = true;
@@ -94,13 +102,17 @@ function dropRest(payload: IncomingMessage, limit: number, size: number): void {
     if (!payload.complete) payload.destroy();
   }, REFUSED_DRAIN_MS);
   stop.unref();
+  payload.pause();
+  const start = setTimeout(() => {
+    if (seen <= limit) payload.resume();
+  }, REFUSED_DRAIN_DELAY_MS);
+  start.unref();
   payload.on('data', onData);
   payload.once('close', () => {
     clearTimeout(stop);
+    clearTimeout(start);
     payload.off('data', onData);
   });
-  if (seen > limit) payload.pause();
-  else payload.resume();
 }
 
 /**

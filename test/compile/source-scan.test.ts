@@ -1,7 +1,6 @@
 import t from 'tap';
 import { makeDescriptor, sourceHash } from '../../src/compile/descriptor.js';
 import { findLbcMaps } from '../../src/compile/lbc-maps.js';
-import { isCompileFailure } from '../../src/compile/outcome.js';
 import { fixtureSource } from './lbc-env.js';
 
 t.test('finds every LBC_* map with its types as written', async (t) => {
