@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { requireToken, requireTokenOnRoutes } from './api/auth.js';
 import { btfRoutes } from './api/btf/index.js';
 import { clusterMetricsText } from './api/cluster-metrics.js';
+import { DrainBudget } from './api/drain-budget.js';
 import { installErrorHandling } from './api/errors.js';
 import { installJsonGuard } from './api/json-guard.js';
 import { compileCommand, compileNeedsTokenCommand, elfSoCommand } from './api/lbc/compile-commands.js';
@@ -64,6 +65,8 @@ export interface BuildAppOptions {
   docs?: boolean;
   /** A `serve --processes` worker: /metrics shows every process of the cluster, summed. */
   clusterWorker?: boolean;
+  /** Bytes of refused bodies read per client (tests make it small). */
+  drainBudget?: DrainBudget;
 }
 
 /** What buildApp wired, for the CLI and later commands (`app.surfhive`). */
@@ -220,7 +223,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
 
   const jsonShape = { maxDepth: config.jsonMaxDepth, maxItems: config.jsonMaxItems };
-  installJsonGuard(app, jsonShape, APP_BODY_LIMIT);
+  const drain = opts.drainBudget ?? new DrainBudget();
+  installJsonGuard(app, jsonShape, APP_BODY_LIMIT, drain);
   const limits = await installRateLimits(app, {
     windowMs: config.rateWindowMs,
     lookupMax: config.lookupRateLimit,
@@ -255,6 +259,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     bodyLimit: config.bodyLimit,
     smallBodyLimit: config.lbcBodyLimit,
     json: jsonShape,
+    drain,
     answerMaxBytes: config.lbcAnswerMaxBytes,
     replies,
   });

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SurfhiveError } from '../errors/codes.js';
+import type { DrainBudget } from './drain-budget.js';
 
 /** Shape limits of a JSON request body (SURFHIVE_JSON_MAX_DEPTH, SURFHIVE_JSON_MAX_ITEMS). */
 export interface JsonShapeLimits {
@@ -88,14 +89,24 @@ export const REFUSED_DRAIN_DELAY_MS = 50;
  * while it sends has its answer without sending the rest, and is gone before dropping begins
  * (REFUSED_DRAIN_DELAY_MS). Dropping stops once the request has brought `limit` bytes in all
  * (reading pauses: the sender is held by TCP, not served), and REFUSED_DRAIN_MS after the refusal
- * a body still not over ends its connection.
+ * a body still not over ends its connection. A client whose drain budget is spent has nothing more
+ * read: a sender that reads has its answer, one that sends its whole body first is reset at the
+ * deadline (a repeat offender loses its answers; nobody else does).
  */
-function dropRest(payload: IncomingMessage, limit: number, size: number): void {
+function dropRest(payload: IncomingMessage, limit: number, size: number, drain: DrainBudget): void {
   (payload as IncomingMessage & { [DROPPING]?: true })[DROPPING] = true;
+  const client = payload.socket?.remoteAddress ?? '';
   let seen = size;
   const onData = (chunk: Buffer) => {
     seen += chunk.length;
     if (seen > limit) payload.pause();
+    else if (!drain.take(client, chunk.length)) {
+      // Past the budget nothing more is read, and the server's side of the connection is closed
+      // after the answer: a client that reads has its answer and the end, and leaves. A reset now
+      // could take the answer from a client yet to read it; the drain deadline resets the rest.
+      payload.pause();
+      payload.socket?.end();
+    }
   };
   const stop = setTimeout(() => {
     // destroying the request ends its connection (an injected request has no real socket)
@@ -125,12 +136,13 @@ export function readJsonBody(
   payload: IncomingMessage,
   limit: number,
   shape: JsonShapeLimits,
+  drain: DrainBudget,
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(payload.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
       reject(bodyTooLarge(limit));
-      dropRest(payload, limit, 0);
+      dropRest(payload, limit, 0, drain);
       return;
     }
     const scanner = new JsonShapeScanner(shape);
@@ -153,7 +165,7 @@ export function readJsonBody(
       chunks.length = 0;
       payload.off('data', onData);
       reject(problem);
-      dropRest(payload, limit, size);
+      dropRest(payload, limit, size, drain);
     };
     payload.on('data', onData);
     payload.on('end', () => {
@@ -180,11 +192,16 @@ export const bodyLimitOf = (request: FastifyRequest, fallback: number) =>
  * the body streams in, then Fastify's own parser (prototype-poisoning checks
  * included) runs on a body known to be shallow and small enough.
  */
-export function installJsonGuard(app: FastifyInstance, shape: JsonShapeLimits, appBodyLimit: number): void {
+export function installJsonGuard(
+  app: FastifyInstance,
+  shape: JsonShapeLimits,
+  appBodyLimit: number,
+  drain: DrainBudget,
+): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', (request, payload, done) => {
-    readJsonBody(payload, bodyLimitOf(request, appBodyLimit), shape).then(
+    readJsonBody(payload, bodyLimitOf(request, appBodyLimit), shape, drain).then(
       (body) => parse(request, body.toString('utf8'), done),
       (err: Error) => done(err, undefined),
     );

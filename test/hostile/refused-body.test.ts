@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
+import { DrainBudget } from '../../src/api/drain-budget.js';
 import { REFUSED_DRAIN_DELAY_MS, REFUSED_DRAIN_MS } from '../../src/api/json-guard.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -16,14 +17,17 @@ import { loadConfig } from '../../src/config/config.js';
  * the client with a broken pipe. Real sockets, a client that sends slowly in chunks.
  */
 const dir = mkdtempSync(path.join(os.tmpdir(), 'surfhive-refused-'));
-const app: FastifyInstance = await buildApp({
-  config: loadConfig(
-    {},
-    { hive: path.join(dir, 'hive'), workDir: path.join(dir, 'work'), logLevel: 'silent' },
-  ),
-  registryOptions: { pollMs: 0, watch: false },
-  docs: false,
-});
+const appWith = (name: string, drainBudget?: DrainBudget) =>
+  buildApp({
+    config: loadConfig(
+      {},
+      { hive: path.join(dir, name, 'hive'), workDir: path.join(dir, name, 'work'), logLevel: 'silent' },
+    ),
+    registryOptions: { pollMs: 0, watch: false },
+    docs: false,
+    drainBudget,
+  });
+const app: FastifyInstance = await appWith('main');
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address() as AddressInfo;
 t.teardown(async () => {
@@ -49,10 +53,19 @@ interface SlowPost {
 function slowPost(
   url: string,
   body: Buffer,
-  opts: { chunk: number; gapMs: number; headers?: Record<string, string>; stallAfter?: number },
+  opts: {
+    chunk: number;
+    gapMs: number;
+    headers?: Record<string, string>;
+    stallAfter?: number;
+    /** Another server than the main one. */
+    port?: number;
+    /** The client's own address (127.0.0.x), as another client. */
+    localAddress?: string;
+  },
 ): Promise<SlowPost> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
+    const sock = net.connect({ host: '127.0.0.1', port: opts.port ?? port, localAddress: opts.localAddress });
     const t0 = performance.now();
     let answeredMs: number | undefined;
     let sentAllMs: number | undefined;
@@ -223,5 +236,48 @@ t.test(
       server.bytesRead < 6 * 1024 * 1024,
       `the server read ${server.bytesRead} bytes of a ${body.length}-byte body`,
     );
+  },
+);
+
+t.test(
+  'past its drain budget a client has nothing more read: it has its answer and the end; other clients keep their budget',
+  async (t) => {
+    const MiB = 1024 * 1024;
+    const small = await appWith('small', new DrainBudget(1, 8 * MiB));
+    await small.listen({ host: '127.0.0.1', port: 0 });
+    t.teardown(() => small.close());
+    const smallPort = (small.server.address() as AddressInfo).port;
+    const body = Buffer.from('['.repeat(6 * MiB));
+    const send = (localAddress?: string) =>
+      slowPost('/lbc', body, { chunk: 256 * 1024, gapMs: 10, port: smallPort, localAddress });
+    const first = await send();
+    t.equal(first.writeError, undefined, 'within the budget: every write went through');
+    t.match(first.body, /nested deeper/);
+
+    // the second spends the rest of the budget: a client that reads while it sends
+    const sock = net.connect({ host: '127.0.0.1', port: smallPort });
+    sock.on('error', () => {});
+    const got: Buffer[] = [];
+    sock.on('data', (b: Buffer) => got.push(b));
+    const ended = new Promise<void>((resolve) => sock.once('end', resolve));
+    sock.write(`POST /lbc HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`);
+    let sent = 0;
+    let over = false;
+    void ended.then(() => {
+      over = true;
+    });
+    while (!over && sent < body.length) {
+      sock.write(body.subarray(sent, sent + 256 * 1024));
+      sent += 256 * 1024;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await ended;
+    t.match(Buffer.concat(got).toString(), /nested deeper/, 'the answer, then the end of the connection');
+    t.ok(sent < body.length, `the server closed its side after ${sent} of ${body.length} bytes`);
+    sock.destroy();
+
+    const other = await send('127.0.0.2');
+    t.equal(other.writeError, undefined, 'another client still has its whole budget');
+    t.match(other.body, /nested deeper/);
   },
 );

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { HiveRegistry } from '../../hive/registry.js';
 import type { KernelLookup } from '../../lookup/kernel-lookup.js';
+import type { DrainBudget } from '../drain-budget.js';
 import { bodyTooLarge, type JsonShapeLimits, readJsonBody, scannedBody } from '../json-guard.js';
 import type { Metrics } from '../metrics.js';
 import { LBC_COMPILE_WAIT_MS } from './compile-commands.js';
@@ -28,6 +29,8 @@ export interface LbcRouteOptions {
   /** Largest body of any other command. */
   smallBodyLimit: number;
   json: JsonShapeLimits;
+  /** Bytes of refused bodies read per client. */
+  drain: DrainBudget;
   /** Largest answer body; items past it are answered with a short refusal instead. */
   answerMaxBytes: number;
   /** Whole replies by body, for bodies answered entirely from the lookup answer cache (shared with the fast path). */
@@ -80,7 +83,7 @@ export async function lbcRoutes(app: FastifyInstance, opts: LbcRouteOptions): Pr
   const { replies } = opts;
   app.addContentTypeParser('*', (request, payload, done) => {
     const read = readBodyOf(request.raw);
-    (read ? scannedBody(read, opts.json) : readJsonBody(payload, opts.bodyLimit, opts.json)).then(
+    (read ? scannedBody(read, opts.json) : readJsonBody(payload, opts.bodyLimit, opts.json, opts.drain)).then(
       (raw) => {
         // A body read in front of Fastify was looked up there already.
         const body: LbcBody = { raw, bytes: raw.length, memo: read ? undefined : replies.get(raw) };
