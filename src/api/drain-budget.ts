@@ -5,10 +5,10 @@ const MAX_CLIENTS = 10_000;
 /**
  * The bytes of refused request bodies the server reads and drops for each client (by address):
  * a bucket that refills at `bytesPerSecond` up to `burst`. Reading a refused body to its end keeps
- * the answer for a client that sends its whole body before it reads; past its budget a client's
- * refused connections are closed instead, so that no client can have the server read gigabytes
- * of what it refused (reading is the costly part: the server's thread does the loopback or NIC
- * work of every byte it takes in).
+ * the answer for a client that sends its whole body before it reads; past its budget nothing more
+ * of a client's refused bodies is read (json-guard.ts), so that no client can have the server read
+ * gigabytes of what it refused (reading is the costly part: the server's thread does the loopback
+ * or NIC work of every byte it takes in).
  */
 export class DrainBudget {
   private readonly clients = new Map<string, { bytes: number; at: number }>();
