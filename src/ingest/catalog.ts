@@ -51,9 +51,6 @@ export type MirrorOverrides = Record<string, string>;
 const DEB_ARCH: Record<Arch, string> = { x86_64: 'amd64', aarch64: 'arm64' };
 export const debArch = (arch: Arch) => DEB_ARCH[arch];
 
-/** The catalog shipped with surfhive (catalog-data.ts), checked like an operator's. */
-export const builtinCatalog = (): Catalog => checkCatalog(CATALOG_DATA);
-
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 1024;
@@ -113,6 +110,11 @@ export function checkCatalog(raw: Record<string, unknown>): Catalog {
   }
   return out;
 }
+
+const BUILTIN_CATALOG = checkCatalog(CATALOG_DATA);
+
+/** The catalog shipped with surfhive (catalog-data.ts), checked like an operator's, once. */
+export const builtinCatalog = (): Catalog => BUILTIN_CATALOG;
 
 export function checkBaseUrl(url: string, release: string): string {
   let parsed: URL;

@@ -24,19 +24,23 @@ export function redisConnection(url: string, role: 'producer' | 'worker'): Redis
 export const CLOSE_GRACE_MS = 10_000;
 
 /**
- * Waits for `closing` at most `ms`. A BullMQ worker or queue whose connection is
- * reconnecting (Redis restarted, or gone) can wait forever on its own QUIT; past
- * the grace period the caller cuts the connections instead.
+ * Waits for `closing` at most `ms`; true when it settled in time. A BullMQ worker or
+ * queue whose connection is reconnecting (Redis restarted, or gone) can wait forever
+ * on its own QUIT; past the grace period the caller cuts the connections instead.
  */
-export async function closeWithin(closing: Promise<unknown>, ms = CLOSE_GRACE_MS): Promise<void> {
+export async function closeWithin(closing: Promise<unknown>, ms = CLOSE_GRACE_MS): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    closing.catch(() => {}),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
+  const settled = await Promise.race([
+    closing.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
     }),
   ]);
   clearTimeout(timer);
+  return settled;
 }
 
 const statusOf = (state: string): JobStatus => {

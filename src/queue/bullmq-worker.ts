@@ -61,12 +61,7 @@ export class BullWorker<D, R> {
    */
   async close(graceMs = CLOSE_GRACE_MS): Promise<boolean> {
     await closeWithin(this.worker.pause(true), CLOSE_GRACE_MS);
-    let finished = false;
-    const all = Promise.allSettled([...this.running]).then(() => {
-      finished = true;
-    });
-    await closeWithin(all, graceMs);
-    const inTime = finished;
+    const inTime = await closeWithin(Promise.allSettled([...this.running]), graceMs);
     if (!inTime) this.worker.cancelAllJobs('the worker is closing');
     await closeWithin(this.worker.close(true), CLOSE_GRACE_MS);
     return inTime;
