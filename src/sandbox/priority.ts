@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 /**
@@ -23,12 +23,32 @@ const target = (nice: number) => Math.max(nice, os.getPriority(0));
  */
 export function lowerProcessPriority(pid: number | undefined, nice: number | undefined): void {
   if (pid === undefined || nice === undefined || nice <= 0) return;
-  try {
-    os.setPriority(pid, target(nice));
-  } catch {
-    // gone already (ESRCH): nothing left to lower
-  }
+  lowerTree(pid, target(nice));
   lowerSessionGroup(pid, nice);
+}
+
+/**
+ * Lowers a process, then the children it has forked already (bubblewrap may fork its tool
+ * before the niceness is set), and theirs: a child forked after its parent was lowered inherits.
+ */
+function lowerTree(pid: number, value: number): void {
+  try {
+    os.setPriority(pid, value);
+  } catch {
+    return; // gone already (ESRCH): nothing left to lower
+  }
+  for (const child of childrenOf(pid)) lowerTree(child, value);
+}
+
+/** The children of every thread of a process (/proc/<pid>/task/<tid>/children); none once it is gone. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
 }
 
 /** `/autogroup-N nice X` of a process; undefined without autogroup support or once it is gone. */
