@@ -1,4 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { LineBatches } from './line-batches.js';
 
 export type { Logger };
 
@@ -17,32 +18,16 @@ export function loggerOptions(level: string): LoggerOptions {
 }
 
 export interface LoggerSettings {
-  /**
-   * Gather lines and write them to stdout in batches: a write when 2 KiB are
-   * waiting, or a quarter second after the first line. Each write holds whole
-   * lines and at most 4 KiB, so the lines of several processes sharing one
-   * pipe never interleave. Writes stay on the main thread (a thread-pool write
-   * per batch would cost more in hand-off than the write itself). What waits
-   * is written when the process exits.
-   */
+  /** Gather lines and write them to stdout in batches (log/line-batches.ts). What waits is written when the process exits. */
   batched?: boolean;
 }
-
-const BATCH_BYTES = 2048;
-const BATCH_MS = 250;
 
 export function createLogger(
   level = process.env.SURFHIVE_LOG_LEVEL ?? 'info',
   settings: LoggerSettings = {},
 ): Logger {
   if (!settings.batched) return pino(loggerOptions(level));
-  const dest = pino.destination({
-    dest: 1,
-    sync: true,
-    minLength: BATCH_BYTES,
-    maxWrite: 4096,
-    periodicFlush: BATCH_MS,
-  });
+  const dest = new LineBatches(1);
   process.once('exit', () => dest.flushSync());
   return pino(loggerOptions(level), dest);
 }

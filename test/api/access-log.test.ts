@@ -1,6 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pino from 'pino';
 import t, { type Test } from 'tap';
+import { createMetrics } from '../../src/api/metrics.js';
+import { type AccessEntry, AccessLog } from '../../src/api/request-log.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { loggerOptions } from '../../src/log/logger.js';
@@ -139,6 +144,157 @@ t.test('SURFHIVE_ACCESS_LOG=off: no access lines, metrics still counted', async 
   t.same(s.requests(), [], 'no access line');
   const text = await (await fetch(`${s.url}/metrics`)).text();
   t.match(text, /surfhive_http_requests_total\{route="\/lbc",method="POST",status="200"\} 1\n/);
+});
+
+/** Lines as written, one string per `write`, from a logger whose clock stands still. */
+function rawSink() {
+  const writes: string[] = [];
+  return { writes, stream: { write: (s: string) => writes.push(s) } };
+}
+const stillClock = { timestamp: () => ',"time":1700000000000' };
+
+t.test('the access line is byte for byte the line pino writes for the same fields', async (t) => {
+  const entries: AccessEntry[] = [
+    {
+      reqId: 'a1-2',
+      method: 'POST',
+      route: '/lbc',
+      url: '/lbc',
+      status: 200,
+      ms: 0.123456,
+      client: '127.0.0.1',
+    },
+    {
+      reqId: 'x',
+      method: 'GET',
+      route: 'unmatched',
+      url: '/é/"q"\\\n\t\u0001\ud800',
+      status: 404,
+      ms: 12,
+      client: '::1',
+    },
+    {
+      reqId: 'r',
+      method: 'GET',
+      route: '/api/v1/kernels/:arch/:ver',
+      url: `/${'ü'.repeat(400)}`,
+      status: 503,
+      ms: 1e-9,
+      client: undefined,
+    },
+    {
+      reqId: 'trace-42.a:b',
+      method: 'DELETE',
+      route: '/a',
+      url: '/a?x=1&y=</script>',
+      status: 204,
+      ms: 120_000.555,
+      client: '10.0.0.1',
+    },
+  ];
+  const ours = rawSink();
+  const access = new AccessLog(
+    createMetrics({ defaultMetrics: false }),
+    pino({ ...loggerOptions('info'), ...stillClock }, ours.stream),
+    true,
+  );
+  for (const e of entries) access.done(e);
+  const theirs = rawSink();
+  const reference = pino({ ...loggerOptions('info'), ...stillClock }, theirs.stream).child(
+    {},
+    { redact: [] },
+  );
+  for (const e of entries) {
+    const url = e.url.length > 256 ? `${e.url.slice(0, 256)}…` : e.url;
+    reference.info(
+      {
+        reqId: e.reqId,
+        method: e.method,
+        route: e.route,
+        url,
+        status: e.status,
+        ms: Math.round(e.ms * 100) / 100,
+        client: e.client,
+      },
+      'request',
+    );
+  }
+  t.same(ours.writes, theirs.writes);
+  t.equal(ours.writes.length, 4);
+  t.notOk(ours.writes[2]?.includes('"client"'), 'no client, no key');
+
+  // a logger that shapes its lines further is given the fields the ordinary way
+  const mixed = rawSink();
+  const withMixin = pino(
+    { ...loggerOptions('info'), ...stillClock, mixin: () => ({ zone: 'b' }) },
+    mixed.stream,
+  );
+  new AccessLog(createMetrics({ defaultMetrics: false }), withMixin, true).done(entries[0]!);
+  t.match(JSON.parse(mixed.writes[0]!), { zone: 'b', reqId: 'a1-2', msg: 'request' });
+  const quiet = rawSink();
+  new AccessLog(
+    createMetrics({ defaultMetrics: false }),
+    pino(loggerOptions('warn'), quiet.stream),
+    true,
+  ).done(entries[0]!);
+  t.same(quiet.writes, [], 'below its level, no line');
+});
+
+/** Runs `count` processes at once, each writing `lines` batched log lines of varied length to one stdout. */
+function writers(count: number, lines: number, stdout: 'pipe' | number) {
+  const script = `
+    const { createLogger } = await import(${JSON.stringify(new URL('../../src/log/logger.ts', import.meta.url).pathname)});
+    const log = createLogger('info', { batched: true });
+    for (let i = 0; i < ${lines}; i++) log.info({ w: process.env.W, i, pad: 'x'.repeat((i * 37) % 700) }, 'line');
+  `;
+  const sh = Array.from(
+    { length: count },
+    (_, w) => `W=${w} "${process.execPath}" ${process.execArgv.join(' ')} --input-type=module -e "$S" &`,
+  ).join(' ');
+  return spawnSync('sh', ['-c', `${sh} wait`], {
+    env: { ...process.env, S: script },
+    stdio: ['ignore', stdout, 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+}
+
+function checkWhole(t: Test, text: string, count: number, lines: number) {
+  const seen = Array.from({ length: count }, () => [] as number[]);
+  let torn = 0;
+  for (const l of text.split('\n')) {
+    if (l === '') continue;
+    try {
+      const { w, i } = JSON.parse(l) as { w: string; i: number };
+      seen[Number(w)]!.push(i);
+    } catch {
+      torn++;
+    }
+  }
+  t.equal(torn, 0, 'no line torn or interleaved');
+  for (const s of seen)
+    t.same(
+      s,
+      Array.from({ length: lines }, (_, i) => i),
+      'each process: every line, in order',
+    );
+}
+
+t.test('processes sharing one pipe: every line whole (writes of at most 4 KiB)', async (t) => {
+  const r = writers(3, 20_000, 'pipe');
+  t.equal(r.status, 0, r.stderr);
+  checkWhole(t, r.stdout, 3, 20_000);
+});
+
+t.test('processes sharing one log file: every line whole (batches up to 64 KiB)', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'surfhive-log-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'serve.log');
+  const fd = openSync(file, 'w');
+  const r = writers(3, 20_000, fd);
+  closeSync(fd);
+  t.equal(r.status, 0, r.stderr);
+  checkWhole(t, readFileSync(file, 'utf8'), 3, 20_000);
 });
 
 t.test("serve's batched stdout: every line arrives, whole, including those waiting at exit", async (t) => {
