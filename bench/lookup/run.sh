@@ -5,7 +5,8 @@
 #      keep-alive and `Connection: close` (a new connection per request, as the Python clients do);
 #   2. the same with `--processes auto` (surfhive) and one bare Node per core;
 #   3. a many-kernels mix: MIX_KERNELS copies of the database in one hive, struct lookups spread
-#      over all of them with a Zipf skew, the handle cache at its default and at 64; p99, errors, RSS.
+#      over all of them with a Zipf skew, the handle cache at its default and at 64; p99, errors, RSS;
+#      from a cold server (every pair asked for the first time), then the same server warm.
 # usage: bench/lookup/run.sh [duration_s=10] [connections=16]   (MIX_ONLY=1: the many-kernels mix alone)
 # ROUNDS (default 3): each shape runs surfhive and its ceilings one after another, ROUNDS times over;
 # the ratio to bare Node is taken within each round and its median reported, so that a machine
@@ -185,6 +186,9 @@ for handles in "${SURFHIVE_DB_CACHE:-default}" 64; do
   start_surfhive "$MIX" "$PORT" 1
   printf '%-45s ' "surfhive, one process, keep-alive, handles $handles"
   wrk -t1 -c"$CONNS" -d"$((DURATION * 2))s" -s bench/lookup/mix.lua "http://127.0.0.1:$PORT/lbc" | tail -n1
+  # The same server again: every (kernel, struct) pair asked once already, the steady state.
+  printf '%-45s ' "  the same server, warm"
+  wrk -t1 -c"$CONNS" -d"${DURATION}s" -s bench/lookup/mix.lua "http://127.0.0.1:$PORT/lbc" | tail -n1
   echo "  $(rss_of "$SERVER")"
   curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -E '^surfhive_(db|answer)_cache_total' | tr '\n' ' '
   echo
