@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -45,7 +44,7 @@ import { KernelLookup } from './lookup/kernel-lookup.js';
 import { provisionMissingKernels } from './provision/provisioner.js';
 import { ToolRunner } from './sandbox/exec.js';
 import { policyFromConfig } from './sandbox/policy.js';
-import { packageRoot } from './util/package-root.js';
+import { packageVersion } from './util/package-root.js';
 
 const COMPILE_TOKEN = 'a compile token';
 const COMPILE_TOKEN_SETTING = 'SURFHIVE_COMPILE_TOKEN_HASHES';
@@ -90,10 +89,6 @@ declare module 'fastify' {
 
 /** Body limit of every route that sets none. */
 const APP_BODY_LIMIT = 1024 * 1024;
-
-const VERSION = (
-  JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
-).version;
 
 /**
  * Wires registry, lookup, metrics and every route into one Fastify instance,
@@ -250,7 +245,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
 
   const docs = opts.docs !== false;
-  if (docs) await registerOpenApi(app, VERSION);
+  if (docs) await registerOpenApi(app, packageVersion());
   await app.register(lbcRoutes, {
     commands: lbcCommands,
     lookup,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sha256File } from '../hive/same-content.js';
 import { runTool } from '../sandbox/exec.js';
 import { PromiseMemo } from '../util/memo.js';
-import { packageRoot } from '../util/package-root.js';
+import { packageVersion } from '../util/package-root.js';
 import type { CompileRequest } from './request.js';
 import type { LbcToolchain } from './toolchain.js';
 
@@ -33,14 +33,12 @@ const toolchainIds = new PromiseMemo<string, string>();
 export function toolchainId(tc: LbcToolchain): Promise<string> {
   return toolchainIds.get(tc.arch, async () => {
     const clang = await runTool(tc.clang, ['--version'], { timeoutMs: 10_000 });
-    const pkg = await readFile(path.join(packageRoot(), 'package.json'), 'utf8');
-    const version = (JSON.parse(pkg) as { version: string }).version;
     const files = [
       tc.lbcHeader,
       path.join(tc.staticDir, 'runtime', 'liblbcrt.a'),
       path.join(tc.staticDir, 'lib', 'libbpf.a'),
     ];
     const contents = await Promise.all(files.map((f) => readFile(f)));
-    return sha256(version, clang.stdout, ...contents);
+    return sha256(packageVersion(), clang.stdout, ...contents);
   });
 }

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runTool } from '../sandbox/exec.js';
 import { type ToolUse, toolTimeout } from '../sandbox/tool-use.js';
-import { packageRoot } from '../util/package-root.js';
+import { packageVersion } from '../util/package-root.js';
 
 const firstLine = async (cmd: string, args: string[]) => {
   try {
@@ -16,9 +15,8 @@ const firstLine = async (cmd: string, args: string[]) => {
 
 /** Versions of the tools that shape a kernel's artifacts, recorded in its database (asked per build). */
 export async function toolVersions(): Promise<Record<string, string>> {
-  const pkg = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string };
   return {
-    surfhive: pkg.version,
+    surfhive: packageVersion(),
     pahole: await firstLine('pahole', ['--version']),
     bpftool: await firstLine('bpftool', ['version']),
   };

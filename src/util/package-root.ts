@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SurfhiveError } from '../errors/codes.js';
@@ -17,6 +17,13 @@ const PACKAGE_ROOT = findPackageRoot();
 
 /** The directory holding package.json, from src/ (tests) or dist/src/ (installed). */
 export const packageRoot = (): string => PACKAGE_ROOT;
+
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+/** surfhive's own version (package.json). */
+export const packageVersion = (): string => PACKAGE_VERSION;
 
 const TOOL_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 
